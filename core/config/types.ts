@@ -43,7 +43,14 @@ export interface ApiTokenConfig {
   tenants: string[];
 }
 
-export type ScheduleConfig = { every: string; cron?: undefined } | { cron: string; every?: undefined; timezone?: string };
+/**
+ * Either an interval or a cron expression. `every` is `'30s'`, `'5m'`, `'1h'`, `'2d'`, `'500ms'` or a
+ * number of milliseconds; read it with `parseDuration` from `core/config/schema.ts`. `cron` has 5
+ * fields (6 with seconds first); `timezone` is an IANA zone, for cron only.
+ */
+export type ScheduleConfig =
+  | { every: string | number; cron?: undefined; timezone?: undefined }
+  | { cron: string; every?: undefined; timezone?: string };
 
 export interface RetryConfig {
   /** Total attempts including the first. @defaultValue 5 */

@@ -61,6 +61,11 @@ export interface PluginContext<C = Record<string, unknown>> {
    * schema is rejected (kept with the reasons) and the rest of the batch still lands.
    */
   emit<N extends EntityName>(type: N, data: EntityData<N>, ref: ExternalRef): Promise<EmitResult>;
+  /**
+   * Keeps a source row that could not even be mapped (a conversion failed, a line was not JSON),
+   * with reasons naming the field or line, for a person to review. The rest of the batch still lands.
+   */
+  reject(type: string, data: unknown, reasons: string[], ref?: Partial<ExternalRef>): Promise<void>;
   /** Commits staged records, state and ledger entries in one transaction. Called for you at the end of a job. */
   flush(): Promise<void>;
   /** Adds to this run's counters (shown in run summaries). */

@@ -1,0 +1,202 @@
+import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigurationError, NotFoundError, PermanentError } from '../../core/errors.js';
+import { sha256, sha256Stream } from './checksum.js';
+import { compileGlob } from './glob.js';
+import { createLocalFolderTransport } from './local-folder.js';
+import type { FileTransport } from './types.js';
+
+let root: string;
+let transport: FileTransport;
+
+beforeEach(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'hub-local-folder-'));
+  transport = createLocalFolderTransport({ root });
+});
+
+afterEach(async () => {
+  await transport.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+async function drop(relative: string, content: string): Promise<void> {
+  const absolute = path.join(root, relative);
+  await mkdir(path.dirname(absolute), { recursive: true });
+  await writeFile(absolute, content);
+}
+
+describe('createLocalFolderTransport', () => {
+  it('refuses missing or empty root at once, naming the option', () => {
+    expect(() => createLocalFolderTransport({ root: '' })).toThrow(ConfigurationError);
+    expect(() => createLocalFolderTransport({ root: '' })).toThrow(/root/);
+    expect(() => createLocalFolderTransport({} as { root: string })).toThrow(/root/);
+  });
+
+  it('describes where it points', () => {
+    expect(transport.description).toBe(`local folder ${path.resolve(root)}`);
+  });
+});
+
+describe('list', () => {
+  it('lists the files of a supplier drop sorted by name, without folders, dot-files or uploads in progress', async () => {
+    await drop('inbox/supplier-b/2024-05-02-prices.csv', 'sku,price\n');
+    await drop('inbox/supplier-b/2024-05-01-prices.csv', 'sku,price\n');
+    await drop('inbox/supplier-b/.2024-05-03-prices.csv.tmp-abc123', 'half');
+    await drop('inbox/supplier-b/2024-05-03-prices.csv.part', 'half');
+    await drop('inbox/supplier-b/.DS_Store', '');
+    await drop('inbox/supplier-b/archive/old.csv', 'x');
+
+    const files = await transport.list('inbox/supplier-b');
+
+    expect(files.map((file) => file.path)).toEqual([
+      'inbox/supplier-b/2024-05-01-prices.csv',
+      'inbox/supplier-b/2024-05-02-prices.csv',
+    ]);
+    expect(files[0]).toMatchObject({ name: '2024-05-01-prices.csv', size: 10 });
+    expect(files[0].modifiedAt).toBeInstanceOf(Date);
+  });
+
+  it('lists the root by default', async () => {
+    await drop('b.txt', 'b');
+    await drop('a.txt', 'a');
+    expect((await transport.list()).map((file) => file.path)).toEqual(['a.txt', 'b.txt']);
+  });
+
+  it('filters with *, ? and {a,b} patterns', async () => {
+    for (const name of ['export-1.ndjson', 'export-2.jsonl', 'export-10.ndjson', 'export.csv', 'readme.md']) {
+      await drop(`ehr/${name}`, '{}\n');
+    }
+    const names = async (pattern: string) => (await transport.list('ehr', { pattern })).map((file) => file.name);
+
+    expect(await names('*.{ndjson,jsonl}')).toEqual(['export-1.ndjson', 'export-10.ndjson', 'export-2.jsonl']);
+    expect(await names('export-?.*')).toEqual(['export-1.ndjson', 'export-2.jsonl']);
+    expect(await names('*.csv')).toEqual(['export.csv']);
+    expect(await names('*.x12')).toEqual([]);
+  });
+
+  it('treats a folder nobody has written to yet as empty', async () => {
+    expect(await transport.list('inbox/not-yet')).toEqual([]);
+  });
+
+  it('rejects a malformed pattern as a configuration mistake', async () => {
+    await expect(transport.list('', { pattern: '*.{csv' })).rejects.toThrow(ConfigurationError);
+  });
+});
+
+describe('paths', () => {
+  it.each(['../outside.txt', 'inbox/../../outside.txt', '/etc/passwd', '..', 'C:\\Windows\\win.ini'])(
+    'refuses %s, naming it',
+    async (bad) => {
+      const failure = transport.read(bad);
+      await expect(failure).rejects.toThrow(PermanentError);
+      await expect(transport.read(bad)).rejects.toThrow(JSON.stringify(bad));
+      await expect(transport.write(bad, 'x')).rejects.toThrow(PermanentError);
+      await expect(transport.list(bad)).rejects.toThrow(PermanentError);
+      await expect(transport.move('a.txt', bad)).rejects.toThrow(PermanentError);
+      await expect(transport.exists(bad)).rejects.toThrow(PermanentError);
+    },
+  );
+
+  it('writes nothing outside the root when refusing', async () => {
+    const parent = path.dirname(root);
+    const before = await readdir(parent);
+    await transport.write('../escaped.txt', 'x').catch(() => undefined);
+    expect(await readdir(parent)).toEqual(before);
+  });
+});
+
+describe('read, write, exists', () => {
+  it('writes a claim file atomically and reads it back', async () => {
+    const content = 'ISA*00*          *00*          *ZZ*MSOHUB         *ZZ*CLEARINGHOUSE  *240502*1200*^*00501*000000001*0*P*:~';
+    await transport.write('outbox/837/claims-0001.x12', content);
+
+    expect((await transport.read('outbox/837/claims-0001.x12')).toString()).toBe(content);
+    expect(await transport.exists('outbox/837/claims-0001.x12')).toBe(true);
+    // No temporary file is left behind next to it.
+    expect(await readdir(path.join(root, 'outbox/837'))).toEqual(['claims-0001.x12']);
+  });
+
+  it('replaces an existing file whole', async () => {
+    await transport.write('state.json', '{"cursor":1}');
+    await transport.write('state.json', Buffer.from('{"cursor":2}'));
+    expect(await readFile(path.join(root, 'state.json'), 'utf8')).toBe('{"cursor":2}');
+  });
+
+  it('streams a file', async () => {
+    await drop('big.ndjson', '{"a":1}\n'.repeat(10_000));
+    const stream = await transport.readStream('big.ndjson');
+    expect(await sha256Stream(stream)).toBe(sha256('{"a":1}\n'.repeat(10_000)));
+  });
+
+  it('reports a missing file as not found, naming it', async () => {
+    await expect(transport.read('inbox/missing.csv')).rejects.toThrow(NotFoundError);
+    await expect(transport.read('inbox/missing.csv')).rejects.toThrow('"inbox/missing.csv"');
+    await expect(transport.readStream('inbox/missing.csv')).rejects.toThrow(NotFoundError);
+    expect(await transport.exists('inbox/missing.csv')).toBe(false);
+  });
+});
+
+describe('move', () => {
+  it('archives a processed file into a new folder and returns where it went', async () => {
+    await drop('inbox/835-0001.x12', 'remit');
+    const moved = await transport.move('inbox/835-0001.x12', 'archive/2024-05-02/835-0001.x12');
+
+    expect(moved).toBe('archive/2024-05-02/835-0001.x12');
+    expect(await transport.exists('inbox/835-0001.x12')).toBe(false);
+    expect((await transport.read(moved)).toString()).toBe('remit');
+  });
+
+  it('never overwrites: the same name arriving twice gets -1, -2 before the extension', async () => {
+    const finals: string[] = [];
+    for (const content of ['first', 'second', 'third']) {
+      await drop('inbox/prices.csv', content);
+      finals.push(await transport.move('inbox/prices.csv', 'archive/prices.csv'));
+    }
+    expect(finals).toEqual(['archive/prices.csv', 'archive/prices-1.csv', 'archive/prices-2.csv']);
+    expect((await transport.read('archive/prices.csv')).toString()).toBe('first');
+    expect((await transport.read('archive/prices-2.csv')).toString()).toBe('third');
+  });
+
+  it('keeps the name when the target is a folder ending in /', async () => {
+    await drop('inbox/999-0001.x12', 'ack');
+    expect(await transport.move('inbox/999-0001.x12', 'failed/')).toBe('failed/999-0001.x12');
+  });
+
+  it('gives each of several concurrent moves its own name', async () => {
+    for (let i = 0; i < 8; i++) await drop(`inbox/${i}/same.csv`, String(i));
+    const finals = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => transport.move(`inbox/${i}/same.csv`, 'archive/same.csv')),
+    );
+    expect(new Set(finals).size).toBe(8);
+    const contents = await Promise.all(finals.map(async (final) => (await transport.read(final)).toString()));
+    expect(contents.sort()).toEqual(['0', '1', '2', '3', '4', '5', '6', '7']);
+  });
+
+  it('reports a missing source as not found', async () => {
+    await expect(transport.move('inbox/gone.csv', 'archive/gone.csv')).rejects.toThrow(NotFoundError);
+  });
+});
+
+describe('compileGlob', () => {
+  it('escapes regex characters and keeps matching within one name', () => {
+    expect(compileGlob('a+b(1).csv').test('a+b(1).csv')).toBe(true);
+    expect(compileGlob('*.csv').test('dir/x.csv')).toBe(false);
+    expect(compileGlob('{837,835}-{a,b{1,2}}.x12').test('835-b2.x12')).toBe(true);
+  });
+
+  it('rejects an unbalanced brace naming the pattern', () => {
+    expect(() => compileGlob('a}.csv')).toThrow(/pattern "a}\.csv"/);
+  });
+});
+
+describe('checksum', () => {
+  it('hashes a buffer and the same bytes as a stream alike', async () => {
+    const bytes = Buffer.from('GTIN,Price\n00312345678906,12.50\n');
+    const stream = Readable.from([bytes.subarray(0, 7), bytes.subarray(7)]);
+    expect(await sha256Stream(stream)).toBe(sha256(bytes));
+    expect(sha256('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+  });
+});

@@ -1,0 +1,247 @@
+import { randomBytes } from 'node:crypto';
+import { constants as fsConstants, type Dirent } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import {
+  ConfigurationError,
+  NotFoundError,
+  PermanentError,
+  TransientError,
+} from '../../core/errors.js';
+import { compileGlob } from './glob.js';
+import type { FileInfo, FileTransport, ListOptions } from './types.js';
+
+export interface LocalFolderTransportOptions {
+  /** The folder every path is relative to; resolved against the working directory. */
+  root: string;
+}
+
+/**
+ * A file transport over a local folder: on-premise drops, the shipped demo and tests. Paths are
+ * relative to `root` with `/` separators; one that could reach outside `root` is refused.
+ */
+export function createLocalFolderTransport(options: LocalFolderTransportOptions): FileTransport {
+  if (options === null || typeof options !== 'object') {
+    throw new ConfigurationError('local folder transport: options are required', [
+      { path: 'root', message: 'is required' },
+    ]);
+  }
+  if (typeof options.root !== 'string' || options.root.trim() === '') {
+    throw new ConfigurationError('local folder transport: root must be a non-empty path', [
+      { path: 'root', message: 'must be a non-empty path' },
+    ]);
+  }
+  if (options.root.includes('\0')) {
+    throw new ConfigurationError('local folder transport: root must not contain NUL bytes', [
+      { path: 'root', message: 'must not contain NUL bytes' },
+    ]);
+  }
+  const root = path.resolve(options.root);
+
+  const toAbsolute = (relative: string, allowRoot = false): string =>
+    path.join(root, ...segmentsOf(relative, allowRoot));
+
+  return {
+    description: `local folder ${root}`,
+
+    async list(folder = '', listOptions: ListOptions = {}): Promise<FileInfo[]> {
+      const matcher = listOptions.pattern === undefined ? undefined : compileGlob(listOptions.pattern);
+      const folderSegments = segmentsOf(folder, true);
+      const absoluteFolder = path.join(root, ...folderSegments);
+      let entries: Dirent[];
+      try {
+        entries = await fs.readdir(absoluteFolder, { withFileTypes: true });
+      } catch (error) {
+        // write and move create folders on demand, so a folder nobody has written to yet is empty
+        // rather than wrong; this keeps a poller quiet until the first file is dropped.
+        if (codeOf(error) === 'ENOENT') return [];
+        throw fsFailure('list', folder, error);
+      }
+      const files: FileInfo[] = [];
+      for (const entry of entries) {
+        if (isHiddenOrInProgress(entry.name)) continue;
+        if (matcher && !matcher.test(entry.name)) continue;
+        if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+        let stats;
+        try {
+          stats = await fs.stat(path.join(absoluteFolder, entry.name));
+        } catch (error) {
+          // Another worker may have moved it away between readdir and stat; it is simply gone.
+          if (codeOf(error) === 'ENOENT') continue;
+          throw fsFailure('list', folder, error);
+        }
+        if (!stats.isFile()) continue;
+        files.push({
+          path: [...folderSegments, entry.name].join('/'),
+          name: entry.name,
+          size: stats.size,
+          modifiedAt: stats.mtime,
+        });
+      }
+      // Code-unit order, not locale order, so every machine processes a folder in the same order.
+      return files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    },
+
+    async read(filePath: string): Promise<Buffer> {
+      const absolute = toAbsolute(filePath);
+      try {
+        return await fs.readFile(absolute);
+      } catch (error) {
+        throw fsFailure('read', filePath, error);
+      }
+    },
+
+    async readStream(filePath: string): Promise<Readable> {
+      const absolute = toAbsolute(filePath);
+      // Opening first turns a missing file into an error here, not a late 'error' event on the stream.
+      let handle;
+      try {
+        handle = await fs.open(absolute, 'r');
+      } catch (error) {
+        throw fsFailure('read', filePath, error);
+      }
+      return handle.createReadStream();
+    },
+
+    async write(filePath: string, data: Buffer | string): Promise<void> {
+      const absolute = toAbsolute(filePath);
+      const folder = path.dirname(absolute);
+      const temporary = path.join(folder, `.${path.basename(absolute)}.tmp-${randomBytes(6).toString('hex')}`);
+      try {
+        await fs.mkdir(folder, { recursive: true });
+        const handle = await fs.open(temporary, 'wx');
+        try {
+          await handle.writeFile(data);
+          // Flushed before the rename so a crash never leaves a complete-looking name over partial content.
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await fs.rename(temporary, absolute);
+      } catch (error) {
+        await fs.rm(temporary, { force: true }).catch(() => undefined);
+        throw fsFailure('write', filePath, error);
+      }
+    },
+
+    async move(from: string, to: string): Promise<string> {
+      const source = toAbsolute(from);
+      // A target ending in "/" names a folder: the file keeps its name there.
+      const targetRelative = /[\\/]$/.test(to) ? `${to}${path.basename(source)}` : to;
+      const targetSegments = segmentsOf(targetRelative);
+      const target = path.join(root, ...targetSegments);
+      if (source === target) {
+        if (!(await pathExists(source, from))) throw fsFailure('move', from, enoent(source));
+        return targetSegments.join('/');
+      }
+      try {
+        await fs.mkdir(path.dirname(target), { recursive: true });
+      } catch (error) {
+        throw fsFailure('move', to, error);
+      }
+      const extension = path.extname(target);
+      const stem = target.slice(0, target.length - extension.length);
+      for (let attempt = 0; ; attempt++) {
+        const candidate = attempt === 0 ? target : `${stem}-${attempt}${extension}`;
+        try {
+          await placeWithoutOverwrite(source, candidate);
+        } catch (error) {
+          if (codeOf(error) === 'EEXIST') continue;
+          throw fsFailure('move', from, error);
+        }
+        return path.relative(root, candidate).split(path.sep).join('/');
+      }
+    },
+
+    async exists(filePath: string): Promise<boolean> {
+      return pathExists(toAbsolute(filePath), filePath);
+    },
+
+    async close(): Promise<void> {
+      // Nothing is held open between calls.
+    },
+  };
+}
+
+/**
+ * Splits a relative path into safe segments. Any `..`, absolute path or drive letter is refused
+ * outright, even when it would land back inside the root: a path like that in a file name or a
+ * config value is a mistake or an attack, never a need.
+ */
+function segmentsOf(relative: string, allowRoot = false): string[] {
+  if (typeof relative !== 'string') {
+    throw new PermanentError(`path must be a string, got ${typeof relative}`);
+  }
+  if (relative.includes('\0')) {
+    throw new PermanentError(`path ${JSON.stringify(relative)} contains a NUL byte`);
+  }
+  if (path.isAbsolute(relative) || /^[\\/]/.test(relative) || /^[a-zA-Z]:/.test(relative)) {
+    throw new PermanentError(`path ${JSON.stringify(relative)} is absolute; paths must be relative to the root`);
+  }
+  const segments = relative.split(/[\\/]+/).filter((segment) => segment !== '' && segment !== '.');
+  if (segments.includes('..')) {
+    throw new PermanentError(`path ${JSON.stringify(relative)} escapes the root`);
+  }
+  if (segments.length === 0 && !allowRoot) {
+    throw new PermanentError(`path ${JSON.stringify(relative)} does not name a file`);
+  }
+  return segments;
+}
+
+/** Our own temp files are dot-files; the suffixes are what common upload tools write while in progress. */
+function isHiddenOrInProgress(name: string): boolean {
+  return name.startsWith('.') || name.endsWith('~') || /\.(tmp|part|partial|filepart|crdownload)$/i.test(name);
+}
+
+/**
+ * Places `source` at `target` only if `target` does not exist. A hard link fails atomically with
+ * EEXIST, which a check-then-rename cannot promise when two workers archive at once. Where links
+ * are not possible (another device, some network filesystems) an exclusive copy does the same.
+ */
+async function placeWithoutOverwrite(source: string, target: string): Promise<void> {
+  try {
+    await fs.link(source, target);
+  } catch (error) {
+    const code = codeOf(error);
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
+    await fs.copyFile(source, target, fsConstants.COPYFILE_EXCL);
+  }
+  await fs.unlink(source);
+}
+
+async function pathExists(absolute: string, relative: string): Promise<boolean> {
+  try {
+    await fs.stat(absolute);
+    return true;
+  } catch (error) {
+    if (codeOf(error) === 'ENOENT' || codeOf(error) === 'ENOTDIR') return false;
+    throw fsFailure('stat', relative, error);
+  }
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function enoent(absolute: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`ENOENT: no such file or directory, '${absolute}'`), { code: 'ENOENT' });
+}
+
+const PERMANENT_FS_CODES = new Set(['EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ENAMETOOLONG', 'EROFS', 'ELOOP']);
+
+/** Classifies a filesystem error: gone, never going to work, or worth another try (disk full, too many open files). */
+function fsFailure(operation: string, relative: string, error: unknown): Error {
+  const code = codeOf(error);
+  const where = JSON.stringify(relative);
+  if (code === 'ENOENT') return new NotFoundError(`cannot ${operation} ${where}: not found`, { cause: error });
+  if (code !== undefined && PERMANENT_FS_CODES.has(code)) {
+    return new PermanentError(`cannot ${operation} ${where}: ${code}`, { cause: error });
+  }
+  return new TransientError(`cannot ${operation} ${where}: ${code ?? describe(error)}`, { cause: error });
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

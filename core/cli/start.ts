@@ -1,0 +1,39 @@
+import { startHub, type HubRole } from '../hub.js';
+import { createLogger } from '../logging.js';
+import { DEFAULT_CONFIG, parseCommandArgs, type CliContext } from './main.js';
+
+const ROLES: HubRole[] = ['all', 'api', 'worker', 'scheduler'];
+
+export async function startCommand(args: string[], ctx: CliContext): Promise<number> {
+  const { values } = parseCommandArgs(args, { role: { type: 'string', default: 'all' } });
+  const role = values.role as HubRole;
+  if (!ROLES.includes(role)) {
+    ctx.err(`hub start: --role must be one of ${ROLES.join(', ')} (got "${role}")`);
+    return 2;
+  }
+  const logger = createLogger({ level: process.env.LOG_LEVEL });
+  const hub = await startHub({ configFile: values.config ?? DEFAULT_CONFIG, role, builtins: ctx.builtins, logger });
+  logger.level = hub.config.hub.logLevel;
+  logger.info({ role }, 'hub started; press Ctrl+C to stop');
+
+  return new Promise<number>((resolveExit) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        logger.warn({ signal }, 'second signal: exiting without waiting for jobs (they will be retried)');
+        process.exit(130);
+      }
+      logger.info({ signal }, 'stopping: finishing running jobs (Ctrl+C again to force)');
+      hub.stop().then(
+        () => resolveExit(0),
+        (error) => {
+          logger.error({ err: error }, 'error while stopping');
+          resolveExit(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

@@ -1,0 +1,294 @@
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { redisOptionsFromUrl } from './redis.js';
+import type { Logger } from 'pino';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { ConnectorConfig, HubConfig } from '../config/types.js';
+import { describeError, isRetryable, NotFoundError } from '../errors.js';
+import type { ConnectorStatus, HubServices } from '../http/services.js';
+import type { HubJobData } from '../queue/types.js';
+import { redactor } from '../redaction.js';
+import type { CommitResult, Store } from '../store/types.js';
+import { executeJob, type ConnectorRuntime } from './execute-job.js';
+import type { PluginLoader } from './plugin-loader.js';
+import { ConnectorQueues, queueName } from './queues.js';
+import { RouteDispatcher } from './route-dispatcher.js';
+import { describeSchedule, reconcileSchedules, SCHEDULER_ID } from './schedules.js';
+import { openFilesTransport, openHttpClient } from './transports.js';
+
+export interface WorkerTuning {
+  /** How often BullMQ looks for jobs whose worker died (SIGKILL); they are then run again. @defaultValue 30000 */
+  stalledIntervalMs?: number;
+  /** How long a worker's lock on a job lasts without renewal. @defaultValue 30000 */
+  lockDurationMs?: number;
+  /** Outbox sweep interval for route fan-out. @defaultValue 5000 */
+  routeSweepMs?: number;
+}
+
+export interface HubRuntimeOptions {
+  config: HubConfig;
+  store: Store;
+  logger: Logger;
+  redisUrl: string;
+  metrics: Registry;
+  plugins: PluginLoader;
+  tuning?: WorkerTuning;
+}
+
+/**
+ * The connectors at run time: their queues, workers, schedules and route fan-out, and the
+ * operator actions on them (status, run now, pause, resume, dead letters).
+ */
+export class HubRuntime {
+  readonly queues: ConnectorQueues;
+  readonly connectors = new Map<string, ConnectorRuntime>();
+  private readonly workers: Worker<HubJobData>[] = [];
+  private readonly connection: ConnectionOptions;
+  private readonly dispatcher: RouteDispatcher;
+  private readonly shutdown = new AbortController();
+  private redis: Redis | undefined;
+  private readonly jobCounter: Counter<'connector' | 'kind' | 'outcome'>;
+  private readonly jobDuration: Histogram<'connector' | 'kind'>;
+  private readonly recordCounter: Counter<'connector' | 'change'>;
+
+  private constructor(private readonly options: HubRuntimeOptions, runtimes: ConnectorRuntime[]) {
+    const { config, store, logger } = options;
+    for (const runtime of runtimes) this.connectors.set(runtime.config.id, runtime);
+    // BullMQ workers block on Redis: commands must wait for a reconnect rather than fail.
+    this.connection = { ...redisOptionsFromUrl(options.redisUrl), maxRetriesPerRequest: null };
+    const configs = new Map(config.connectors.map((c) => [c.id, c] as const));
+    this.queues = new ConnectorQueues(configs, queueConnection(options.redisUrl), config.hub.queuePrefix);
+    this.dispatcher = new RouteDispatcher(
+      store,
+      config.routes,
+      this.queues,
+      (id) => configs.get(id)?.tenant,
+      logger.child({ component: 'routes' }),
+    );
+    this.jobCounter = metric(options.metrics, 'hub_jobs_total', () =>
+      new Counter({ name: 'hub_jobs_total', help: 'Jobs finished, by connector, kind and outcome', labelNames: ['connector', 'kind', 'outcome'], registers: [options.metrics] }),
+    );
+    this.jobDuration = metric(options.metrics, 'hub_job_duration_seconds', () =>
+      new Histogram({ name: 'hub_job_duration_seconds', help: 'Job run time', labelNames: ['connector', 'kind'], buckets: [0.05, 0.2, 1, 5, 30, 120, 600], registers: [options.metrics] }),
+    );
+    this.recordCounter = metric(options.metrics, 'hub_records_total', () =>
+      new Counter({ name: 'hub_records_total', help: 'Canonical records written, by connector and change', labelNames: ['connector', 'change'], registers: [options.metrics] }),
+    );
+  }
+
+  /** Loads every connector's plugin and transports. Config has been validated already. */
+  static async create(options: HubRuntimeOptions): Promise<HubRuntime> {
+    return new HubRuntime(options, await loadConnectorRuntimes(options.config, options.plugins));
+  }
+
+  connector(id: string): ConnectorRuntime {
+    const runtime = this.connectors.get(id);
+    if (!runtime) throw new NotFoundError(`no connector "${id}"`);
+    return runtime;
+  }
+
+  /** Starts a worker per enabled connector. */
+  startWorkers(): void {
+    const tuning = this.options.tuning ?? {};
+    for (const runtime of this.connectors.values()) {
+      const c = runtime.config;
+      if (!c.enabled) continue;
+      const worker = new Worker<HubJobData>(queueName(c.id), (job) => this.process(runtime, job), {
+        connection: this.connection,
+        prefix: this.queues.prefix,
+        concurrency: c.concurrency,
+        limiter: c.rateLimit ? { max: c.rateLimit.max, duration: c.rateLimit.perSeconds * 1000 } : undefined,
+        stalledInterval: tuning.stalledIntervalMs ?? 30_000,
+        lockDuration: tuning.lockDurationMs ?? 30_000,
+        maxStalledCount: 3,
+      });
+      const log = this.options.logger.child({ connector: c.id });
+      worker.on('error', (error) => log.warn({ err: error }, 'worker connection problem; it reconnects by itself'));
+      worker.on('failed', (job, error) => {
+        if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+          log.error({ job: job.id, kind: job.data.kind, err: error }, 'job failed for good: kept as a dead letter');
+        }
+      });
+      this.workers.push(worker);
+    }
+    this.dispatcher.start(this.options.tuning?.routeSweepMs ?? 5000);
+  }
+
+  /** Reconciles the YAML schedules with Redis (scheduler role). */
+  async startScheduler(): Promise<void> {
+    const redis = this.redisClient();
+    const result = await reconcileSchedules({
+      connectors: this.options.config.connectors,
+      queues: this.queues,
+      connection: this.connection,
+      redis,
+      log: this.options.logger,
+    });
+    this.options.logger.info({ scheduled: result.upserted, unscheduled: result.removed }, 'schedules reconciled');
+  }
+
+  private async process(runtime: ConnectorRuntime, job: Job<HubJobData>): Promise<unknown> {
+    const stop = this.jobDuration.startTimer({ connector: runtime.config.id, kind: job.data.kind });
+    const { run, error } = await executeJob(
+      { store: this.options.store, logger: this.options.logger, onCommit: (result) => this.onCommit(runtime, result) },
+      runtime,
+      job.data,
+      { jobId: job.id, attempt: job.attemptsMade + 1, signal: this.shutdown.signal },
+    );
+    stop();
+    if (error === undefined) {
+      this.jobCounter.inc({ connector: runtime.config.id, kind: job.data.kind, outcome: 'succeeded' });
+      return { runId: run.id, counts: run.counts };
+    }
+    const retry = isRetryable(error);
+    this.jobCounter.inc({ connector: runtime.config.id, kind: job.data.kind, outcome: retry ? 'retrying' : 'failed' });
+    const message = redactor.redactString(describeError(error));
+    // A non-retryable error skips the remaining attempts and goes straight to the dead letters.
+    throw retry ? new Error(message) : new UnrecoverableError(message);
+  }
+
+  private onCommit(runtime: ConnectorRuntime, result: CommitResult): void {
+    if (result.created) this.recordCounter.inc({ connector: runtime.config.id, change: 'created' }, result.created);
+    if (result.updated) this.recordCounter.inc({ connector: runtime.config.id, change: 'updated' }, result.updated);
+    if (this.options.config.routes.length) this.dispatcher.kick();
+  }
+
+  // ---- operator actions (HubServices.connectors / deadLetters) ----
+
+  async status(id: string): Promise<ConnectorStatus> {
+    const c = this.connector(id).config;
+    return (await this.statuses([c]))[0];
+  }
+
+  async list(): Promise<ConnectorStatus[]> {
+    return this.statuses([...this.connectors.values()].map((r) => r.config));
+  }
+
+  private async statuses(configs: ConnectorConfig[]): Promise<ConnectorStatus[]> {
+    const lastRuns = await this.options.store.lastRuns(configs.map((c) => c.id));
+    return Promise.all(
+      configs.map(async (c) => {
+        const queue = this.queues.get(c.id);
+        const [counts, paused, scheduler] = await Promise.all([
+          queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'),
+          queue.isPaused(),
+          c.schedule ? queue.getJobScheduler(SCHEDULER_ID) : Promise.resolve(undefined),
+        ]);
+        return {
+          id: c.id,
+          tenant: c.tenant,
+          plugin: c.plugin,
+          enabled: c.enabled,
+          paused,
+          schedule: describeSchedule(c),
+          nextRunAt: scheduler?.next ? new Date(scheduler.next).toISOString() : undefined,
+          lastRun: lastRuns.get(c.id),
+          jobs: {
+            waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+            active: counts.active ?? 0,
+            delayed: counts.delayed ?? 0,
+            failed: counts.failed ?? 0,
+            completed: counts.completed ?? 0,
+          },
+        };
+      }),
+    );
+  }
+
+  async runNow(id: string, options: { full?: boolean; requestedBy: string }): Promise<{ jobId: string }> {
+    const c = this.connector(id);
+    if (!c.plugin.sync) throw new NotFoundError(`connector "${id}" (plugin ${c.plugin.name}) has no sync to run`);
+    const { jobId } = await this.queues.enqueue({
+      kind: 'sync',
+      connectorId: id,
+      tenant: c.tenant.id,
+      trigger: 'manual',
+      full: options.full,
+      requestedBy: options.requestedBy,
+    });
+    return { jobId };
+  }
+
+  async pause(id: string): Promise<void> {
+    this.connector(id);
+    await this.queues.get(id).pause();
+  }
+
+  async resume(id: string): Promise<void> {
+    this.connector(id);
+    await this.queues.get(id).resume();
+  }
+
+  /** The slice of HubServices this runtime provides. */
+  services(): Pick<HubServices, 'connectors' | 'deadLetters'> {
+    return {
+      connectors: {
+        list: () => this.list(),
+        get: (id) => this.status(id),
+        runNow: (id, o) => this.runNow(id, o),
+        pause: (id) => this.pause(id),
+        resume: (id) => this.resume(id),
+      },
+      deadLetters: {
+        list: (q) => this.queues.deadLetters(q.connectorIds, q.limit),
+        replay: (jobId, ids) => this.queues.replay(jobId, ids),
+        replayAll: (ids) => this.queues.replayAll(ids),
+      },
+    };
+  }
+
+  /** Answers PING, for /readyz. */
+  async pingRedis(): Promise<void> {
+    await this.redisClient().ping();
+  }
+
+  private redisClient(): Redis {
+    if (!this.redis) {
+      this.redis = new Redis(this.options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+      this.redis.on('error', () => {});
+    }
+    return this.redis;
+  }
+
+  /**
+   * Drains: workers finish the jobs they hold (up to `graceMs`), then anything still running is
+   * aborted; its job returns to the queue when the lock expires and runs again elsewhere.
+   */
+  async close(graceMs = 25_000): Promise<void> {
+    const closing = Promise.all(this.workers.map((w) => w.close()));
+    const timer = setTimeout(() => this.shutdown.abort(new Error('shutdown')), graceMs);
+    await closing;
+    clearTimeout(timer);
+    await this.dispatcher.stop();
+    await this.queues.close();
+    this.redis?.disconnect();
+    await Promise.allSettled([...this.connectors.values()].map((c) => c.files?.close()));
+  }
+}
+
+/** Queue-side connections fail fast when Redis is away, so a webhook caller gets a 503 at once. */
+function queueConnection(url: string): ConnectionOptions {
+  return { ...redisOptionsFromUrl(url), enableOfflineQueue: false, maxRetriesPerRequest: 1 };
+}
+
+function metric<T>(registry: Registry, name: string, make: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? make();
+}
+
+/** Every connector of the config with its plugin and transports, ready for executeJob. */
+export async function loadConnectorRuntimes(config: HubConfig, plugins: PluginLoader): Promise<ConnectorRuntime[]> {
+  const runtimes: ConnectorRuntime[] = [];
+  for (const connector of config.connectors) {
+    const plugin = await plugins.load(connector.plugin, config.baseDir);
+    const tenant = config.tenants.find((t) => t.id === connector.tenant);
+    if (!tenant) throw new NotFoundError(`connector ${connector.id}: no tenant "${connector.tenant}"`);
+    runtimes.push({
+      config: connector,
+      plugin,
+      tenant,
+      files: openFilesTransport(connector, config.baseDir),
+      http: openHttpClient(connector),
+    });
+  }
+  return runtimes;
+}

@@ -1,0 +1,124 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import type { ConnectorConfig } from '../config/types.js';
+import { NotFoundError, TransientError } from '../errors.js';
+import type { DeadLetter, HubJobData, JobEnqueuer } from '../queue/types.js';
+
+/** BullMQ queue names may not hold ':'; connector ids are [a-z0-9-], so this is unambiguous. */
+export function queueName(connectorId: string): string {
+  return `connector.${connectorId}`;
+}
+
+/** How long finished jobs are kept in Redis; runs in the store are the lasting history. */
+const KEEP_COMPLETED = { age: 24 * 3600, count: 1000 };
+
+/**
+ * One BullMQ queue per connector (own concurrency, rate limit and pause switch), and the job
+ * options every hub job gets: retries with exponential backoff and jitter, failed jobs kept as
+ * dead letters.
+ */
+export class ConnectorQueues implements JobEnqueuer {
+  private readonly queues = new Map<string, Queue<HubJobData>>();
+
+  constructor(
+    private readonly connectors: Map<string, ConnectorConfig>,
+    private readonly connection: ConnectionOptions,
+    readonly prefix: string,
+  ) {}
+
+  get(connectorId: string): Queue<HubJobData> {
+    let queue = this.queues.get(connectorId);
+    if (!queue) {
+      if (!this.connectors.has(connectorId)) throw new NotFoundError(`no connector "${connectorId}"`);
+      queue = new Queue<HubJobData>(queueName(connectorId), { connection: this.connection, prefix: this.prefix });
+      // Errors surface on the calls that fail; without a listener an 'error' event would crash the process.
+      queue.on('error', () => {});
+      this.queues.set(connectorId, queue);
+    }
+    return queue;
+  }
+
+  jobOptions(connector: ConnectorConfig): JobsOptions {
+    return {
+      attempts: connector.retry.attempts,
+      backoff: { type: 'exponential', delay: connector.retry.backoffMs, jitter: 0.5 },
+      removeOnComplete: KEEP_COMPLETED,
+      // Failed jobs are the dead letters: kept until replayed or cleaned by an operator.
+      removeOnFail: false,
+    };
+  }
+
+  async enqueue(data: HubJobData, options: { jobId?: string; priority?: number } = {}): Promise<{ jobId: string; added: boolean }> {
+    const connector = this.connectors.get(data.connectorId);
+    if (!connector) throw new NotFoundError(`no connector "${data.connectorId}"`);
+    const queue = this.get(data.connectorId);
+    try {
+      if (options.jobId) {
+        const existing = await queue.getJob(options.jobId);
+        if (existing) return { jobId: options.jobId, added: false };
+      }
+      const job = await queue.add(data.kind, data, { ...this.jobOptions(connector), jobId: options.jobId, priority: options.priority });
+      return { jobId: job.id as string, added: true };
+    } catch (error) {
+      throw new TransientError(`could not enqueue a ${data.kind} job for ${data.connectorId}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async deadLetters(connectorIds: string[], limit: number): Promise<DeadLetter[]> {
+    const letters: DeadLetter[] = [];
+    for (const id of connectorIds) {
+      if (!this.connectors.has(id)) continue;
+      const jobs = await this.get(id).getFailed(0, limit - 1);
+      for (const job of jobs) {
+        if (!job) continue;
+        letters.push({
+          jobId: job.id as string,
+          connectorId: id,
+          tenant: job.data.tenant,
+          kind: job.data.kind,
+          trigger: job.data.trigger,
+          failedReason: job.failedReason,
+          attemptsMade: job.attemptsMade,
+          failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
+          createdAt: new Date(job.timestamp).toISOString(),
+        });
+      }
+    }
+    letters.sort((a, b) => (b.failedAt ?? '').localeCompare(a.failedAt ?? ''));
+    return letters.slice(0, limit);
+  }
+
+  async replay(jobId: string, connectorIds: string[]): Promise<void> {
+    for (const id of connectorIds) {
+      if (!this.connectors.has(id)) continue;
+      const job = await this.get(id).getJob(jobId);
+      if (job && (await job.isFailed())) {
+        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+        return;
+      }
+    }
+    throw new NotFoundError(`no dead letter with job id "${jobId}"`);
+  }
+
+  async replayAll(connectorIds: string[]): Promise<number> {
+    let count = 0;
+    for (const id of connectorIds) {
+      if (!this.connectors.has(id)) continue;
+      const queue = this.get(id);
+      // Page through: retried jobs leave the failed set, so always read from the start.
+      for (;;) {
+        const jobs = (await queue.getFailed(0, 99)).filter(Boolean);
+        if (!jobs.length) break;
+        for (const job of jobs) {
+          await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+          count++;
+        }
+      }
+    }
+    return count;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+}

@@ -1,0 +1,30 @@
+import { isAbsolute, resolve } from 'node:path';
+import { createHttpClient } from '../../connectors/http/client.js';
+import { createLocalFolderTransport } from '../../connectors/files/local-folder.js';
+import type { FileTransport } from '../../connectors/files/types.js';
+import type { HttpClient } from '../../connectors/http/types.js';
+import type { ConnectorConfig } from '../config/types.js';
+import { ConfigurationError } from '../errors.js';
+
+/** Opens the file transport a connector's YAML asks for; paths resolve against the config's folder. */
+export function openFilesTransport(connector: ConnectorConfig, baseDir: string): FileTransport | undefined {
+  const files = connector.transport?.files;
+  if (!files) return undefined;
+  if (files.kind === 'local') {
+    return createLocalFolderTransport({ root: isAbsolute(files.path) ? files.path : resolve(baseDir, files.path) });
+  }
+  throw new ConfigurationError(
+    `connector ${connector.id}: transport.files.kind "${files.kind}" is not available in this version of the hub (use "local")`,
+    [{ path: `/connectors/${connector.id}/transport/files/kind`, message: `unsupported transport kind ${files.kind}` }],
+  );
+}
+
+export function openHttpClient(connector: ConnectorConfig): HttpClient {
+  const http = connector.transport?.http;
+  return createHttpClient({
+    baseUrl: http?.baseUrl,
+    headers: http?.headers,
+    timeoutMs: http?.timeoutMs,
+    retries: http?.retries,
+  });
+}

@@ -1,0 +1,6 @@
+import type { BuiltinPlugins } from '../core/runtime/plugin-loader.js';
+
+/** The plugins that ship with the hub, by the name YAML uses. */
+export const builtinPlugins: BuiltinPlugins = {
+  mapped: () => import('./mapped/index.js'),
+};
