@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { HubError } from '../errors.js';
 import { redactor } from '../redaction.js';
 import type { BuiltinPlugins } from '../runtime/plugin-loader.js';
@@ -81,10 +80,8 @@ export function formatError(error: unknown): string {
   return `hub: ${String(error)}`;
 }
 
-/** parseArgs with the options every command shares. */
-export function parseCommandArgs<T extends Parameters<typeof parseArgs>[0]['options']>(args: string[], options: T) {
-  return parseArgs({ args, options: { ...options, config: { type: 'string' } }, allowPositionals: true, strict: true });
-}
+/** The option every command shares; spread it into a command's parseArgs options. */
+export const CONFIG_OPTION = { config: { type: 'string' } } as const;
 
 /** Prints rows as aligned columns. */
 export function table(rows: string[][]): string {

@@ -1,10 +1,11 @@
+import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
 import { PluginLoader, pluginSchemaResolver } from '../runtime/plugin-loader.js';
-import { DEFAULT_CONFIG, parseCommandArgs, table, type CliContext } from './main.js';
+import { DEFAULT_CONFIG, CONFIG_OPTION, table, type CliContext } from './main.js';
 
 export async function pluginsCommand(args: string[], ctx: CliContext): Promise<number> {
-  const { values } = parseCommandArgs(args, {});
+  const { values } = parseArgs({ args, options: { ...CONFIG_OPTION }, allowPositionals: true });
   const loader = new PluginLoader(ctx.builtins);
   const refs = new Map<string, string>(loader.builtinNames().map((name) => [name, 'built-in']));
   const file = values.config ?? DEFAULT_CONFIG;

@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { NotFoundError } from '../errors.js';
@@ -6,14 +7,14 @@ import { executeJob } from '../runtime/execute-job.js';
 import { loadConnectorRuntimes } from '../runtime/hub-runtime.js';
 import { PluginLoader, pluginSchemaResolver } from '../runtime/plugin-loader.js';
 import { openStore } from '../store/index.js';
-import { DEFAULT_CONFIG, parseCommandArgs, type CliContext } from './main.js';
+import { DEFAULT_CONFIG, CONFIG_OPTION, type CliContext } from './main.js';
 
 /**
  * One sync, now, in this process: no Redis needed, the same code path as a worker. Records land in
  * the configured store; a running hub picks their route events up from the outbox.
  */
 export async function runCommand(args: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { full: { type: 'boolean', default: false } });
+  const { values, positionals } = parseArgs({ args, options: { ...CONFIG_OPTION, full: { type: 'boolean', default: false } }, allowPositionals: true });
   const id = positionals[0];
   if (!id) {
     ctx.err('hub run: which connector? usage: hub run <connector> [--full]');

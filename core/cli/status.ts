@@ -1,8 +1,9 @@
+import { parseArgs } from 'node:util';
 import { connectToHub } from './connect.js';
-import { parseCommandArgs, table, type CliContext } from './main.js';
+import { CONFIG_OPTION, table, type CliContext } from './main.js';
 
 export async function statusCommand(args: string[], ctx: CliContext): Promise<number> {
-  const { values } = parseCommandArgs(args, {});
+  const { values } = parseArgs({ args, options: { ...CONFIG_OPTION }, allowPositionals: true });
   const hub = await connectToHub(values.config, ctx);
   try {
     const statuses = await hub.runtime.list();

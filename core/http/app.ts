@@ -8,13 +8,10 @@ import type { RunStatus } from '../store/types.js';
 import { bearerAuth, canSeeTenant, requireRole, tenantScope, type AuthEnv, type Principal } from './auth.js';
 import { HttpProblem, toErrorAnswer, type ErrorAnswer } from './errors.js';
 import { httpMetrics, type WebhookOutcome } from './http-metrics.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './limits.js';
 import { openApiDocument } from './openapi.js';
 import type { ReadyCheck, HubServices } from './services.js';
 import { decodeUtf8, isJsonContentType, keptHeaders, readBodyCapped, tooLarge } from './webhook-body.js';
-
-/** Largest page a list answers; bigger `limit`s are clamped rather than refused. */
-export const MAX_PAGE_SIZE = 500;
-export const DEFAULT_PAGE_SIZE = 100;
 
 const RUN_STATUSES: readonly RunStatus[] = ['running', 'succeeded', 'failed'];
 
@@ -38,7 +35,7 @@ export function createHttpApp(services: HubServices): Hono {
   const { config, store, logger } = services;
   registerConfigSecrets(config);
   const metrics = httpMetrics(services.metrics);
-  const app = new Hono<AuthEnv>();
+  const app = new Hono();
 
   app.use('*', async (c, next) => {
     const started = performance.now();
@@ -75,7 +72,7 @@ export function createHttpApp(services: HubServices): Hono {
       logger.warn({ err: error }, 'readiness checks failed to run');
       checks = [{ name: 'readiness', ok: false, detail: 'the readiness checks failed to run' }];
     }
-    const ready = checks.length > 0 && checks.every((check) => check.ok);
+    const ready = checks.every((check) => check.ok);
     return json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
   });
 
@@ -115,10 +112,11 @@ export function createHttpApp(services: HubServices): Hono {
 
   // ---- API -----------------------------------------------------------------------------------
 
-  // Registered before the auth middleware on purpose: it answers without a token.
+  // On the outer app, matched ahead of the API's auth middleware: it answers without a token.
   app.get('/api/openapi.json', () => json(openApiDocument));
 
-  app.use('/api/*', bearerAuth(config.tokens));
+  const api = new Hono<AuthEnv>();
+  api.use('*', bearerAuth(config.tokens));
 
   const operator = requireRole('operator');
   const admin = requireRole('admin');
@@ -146,13 +144,13 @@ export function createHttpApp(services: HubServices): Hono {
     await store.audit({ actor: principalOf(c).name, action, ...entry });
   }
 
-  app.get('/api/connectors', async (c) => {
+  api.get('/connectors', async (c) => {
     const principal = principalOf(c);
     const all = await services.connectors.list();
     return json({ items: all.filter((status) => canSeeTenant(principal, status.tenant)) });
   });
 
-  app.get('/api/connectors/:id', async (c) => {
+  api.get('/connectors/:id', async (c) => {
     const principal = principalOf(c);
     const id = c.req.param('id');
     visibleConnector(principal, id);
@@ -161,7 +159,7 @@ export function createHttpApp(services: HubServices): Hono {
     return json(status);
   });
 
-  app.post('/api/connectors/:id/run', operator, async (c) => {
+  api.post('/connectors/:id/run', operator, async (c) => {
     const principal = principalOf(c);
     const connector = visibleConnector(principal, c.req.param('id'));
     const { full } = await runOptions(c.req.raw);
@@ -170,21 +168,21 @@ export function createHttpApp(services: HubServices): Hono {
     return json({ jobId }, 202);
   });
 
-  app.post('/api/connectors/:id/pause', operator, async (c) => {
+  api.post('/connectors/:id/pause', operator, async (c) => {
     const connector = visibleConnector(principalOf(c), c.req.param('id'));
     await services.connectors.pause(connector.id);
     await audit(c, 'connectors.pause', { tenant: connector.tenant, target: connector.id });
     return json({ id: connector.id, paused: true });
   });
 
-  app.post('/api/connectors/:id/resume', operator, async (c) => {
+  api.post('/connectors/:id/resume', operator, async (c) => {
     const connector = visibleConnector(principalOf(c), c.req.param('id'));
     await services.connectors.resume(connector.id);
     await audit(c, 'connectors.resume', { tenant: connector.tenant, target: connector.id });
     return json({ id: connector.id, paused: false });
   });
 
-  app.get('/api/runs', async (c) => {
+  api.get('/runs', async (c) => {
     const principal = principalOf(c);
     const status = optionalQuery(c, 'status');
     if (status !== undefined && !RUN_STATUSES.includes(status as RunStatus)) {
@@ -200,7 +198,7 @@ export function createHttpApp(services: HubServices): Hono {
     return json({ ...page, items: page.items.filter((run) => canSeeTenant(principal, run.tenant)) });
   });
 
-  app.get('/api/runs/:id', async (c) => {
+  api.get('/runs/:id', async (c) => {
     const principal = principalOf(c);
     const id = c.req.param('id');
     const run = await store.getRun(id);
@@ -208,7 +206,7 @@ export function createHttpApp(services: HubServices): Hono {
     return json(run);
   });
 
-  app.get('/api/dead-letters', async (c) => {
+  api.get('/dead-letters', async (c) => {
     const principal = principalOf(c);
     const connector = optionalQuery(c, 'connector');
     const visible = visibleConnectorIds(principal);
@@ -220,7 +218,7 @@ export function createHttpApp(services: HubServices): Hono {
     return json({ items: items.filter((letter) => canSeeTenant(principal, letter.tenant)) });
   });
 
-  app.post('/api/dead-letters/replay', operator, async (c) => {
+  api.post('/dead-letters/replay', operator, async (c) => {
     const principal = principalOf(c);
     const connector = optionalQuery(c, 'connector');
     const connectorIds = connector === undefined ? visibleConnectorIds(principal) : [visibleConnector(principal, connector).id];
@@ -233,7 +231,7 @@ export function createHttpApp(services: HubServices): Hono {
     return json({ replayed }, 202);
   });
 
-  app.post('/api/dead-letters/:jobId/replay', operator, async (c) => {
+  api.post('/dead-letters/:jobId/replay', operator, async (c) => {
     const jobId = c.req.param('jobId');
     const connectorIds = visibleConnectorIds(principalOf(c));
     if (connectorIds.length === 0) throw new NotFoundError(`dead letter "${jobId}" not found`);
@@ -242,7 +240,7 @@ export function createHttpApp(services: HubServices): Hono {
     return json({ replayed: 1 }, 202);
   });
 
-  app.get('/api/records', async (c) => {
+  api.get('/records', async (c) => {
     const principal = principalOf(c);
     const query = {
       type: optionalQuery(c, 'type'),
@@ -261,14 +259,14 @@ export function createHttpApp(services: HubServices): Hono {
     return json({ items, next: page.next });
   });
 
-  app.get('/api/records/:id', async (c) => {
+  api.get('/records/:id', async (c) => {
     const id = c.req.param('id');
     const record = await readableRecord(c, 'records.get', id);
     await audit(c, 'records.get', { tenant: record.tenant, target: id, detail: { count: 1 } });
     return json(record);
   });
 
-  app.get('/api/records/:id/history', async (c) => {
+  api.get('/records/:id/history', async (c) => {
     const id = c.req.param('id');
     const record = await readableRecord(c, 'records.history', id);
     const versions = await store.recordHistory(id);
@@ -290,7 +288,7 @@ export function createHttpApp(services: HubServices): Hono {
     return record;
   }
 
-  app.get('/api/rejects', async (c) => {
+  api.get('/rejects', async (c) => {
     const principal = principalOf(c);
     const query = { connector: optionalQuery(c, 'connector'), limit: limitQuery(c), after: optionalQuery(c, 'after') };
     const page = await store.listRejects({
@@ -304,12 +302,12 @@ export function createHttpApp(services: HubServices): Hono {
     return json({ items, next: page.next });
   });
 
-  app.get('/api/tenants', (c) => {
+  api.get('/tenants', (c) => {
     const principal = principalOf(c);
     return json({ items: config.tenants.filter((tenant) => canSeeTenant(principal, tenant.id)) });
   });
 
-  app.get('/api/audit', admin, async (c) => {
+  api.get('/audit', admin, async (c) => {
     const principal = principalOf(c);
     const query = { actor: optionalQuery(c, 'actor'), limit: limitQuery(c), after: optionalQuery(c, 'after') };
     const page = await store.listAudit({ tenants: tenantScope(principal), ...query });
@@ -318,12 +316,13 @@ export function createHttpApp(services: HubServices): Hono {
     return json({ items, next: page.next });
   });
 
-  app.get('/api/config', admin, async (c) => {
+  api.get('/config', admin, async (c) => {
     const view = configView(config, principalOf(c));
     await audit(c, 'config.read', { target: 'config' });
     return json(view);
   });
 
+  app.route('/api', api);
   return app;
 }
 
@@ -405,7 +404,7 @@ async function runOptions(request: Request): Promise<{ full?: boolean }> {
   const issues: ValidationIssue[] = Object.keys(rest).map((key) => ({ path: `/${key}`, message: `unknown field "${key}"` }));
   if (full !== undefined && typeof full !== 'boolean') issues.push({ path: '/full', message: 'must be a boolean' });
   if (issues.length) throw new InputError('the run request is invalid', issues);
-  return full === undefined ? {} : { full };
+  return typeof full === 'boolean' ? { full } : {};
 }
 
 /**
@@ -456,7 +455,7 @@ function configView(config: HubConfig, principal: Principal): unknown {
 }
 
 function maskFields<T extends object>(value: T, fields: string[]): T {
-  const copy: Record<string, unknown> = { ...value };
+  const copy = { ...value } as Record<string, unknown>;
   for (const field of fields) if (copy[field] !== undefined) copy[field] = REDACTED;
   return copy as T;
 }

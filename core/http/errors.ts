@@ -61,6 +61,9 @@ export function toErrorAnswer(error: unknown, logger: Logger, context: { method:
     return answer(400, error.code, error.message, redactor.redact(error.issues));
   }
   if (error instanceof AuthenticationError) {
+    // A refused webhook is something an operator must see (a rotated secret, a clock drift); API probes are routine.
+    const level = context.path.startsWith('/webhooks/') ? 'warn' : 'info';
+    logger[level]({ method: context.method, path: context.path, reason: redactor.redactString(error.message) }, 'request refused: unauthenticated');
     // RFC 6750 §3: a 401 on a bearer-protected resource names the scheme; webhooks use signatures instead.
     const headers: Record<string, string> = context.path.startsWith('/api/') ? { 'WWW-Authenticate': 'Bearer realm="hub"' } : {};
     return { ...answer(401, error.code, error.message), headers };

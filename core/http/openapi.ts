@@ -1,4 +1,5 @@
-import { DEFAULT_RETRY_AFTER_DOC, PAGE_LIMITS } from './openapi-constants.js';
+import { RETRY_AFTER_SECONDS } from './errors.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './limits.js';
 
 /** The parts of OpenAPI 3.1 this document uses; enough for the compiler to catch a misspelt key. */
 export type JsonSchema = { $ref: string; description?: string } | JsonSchemaObject;
@@ -92,7 +93,6 @@ const authResponses = { '401': response('Unauthorized'), '500': response('Intern
 const scopedLookup = { ...authResponses, '404': response('NotFound') };
 const operatorOnly = { '403': response('Forbidden') };
 
-const stringMap: JsonSchema = { type: 'object', additionalProperties: { type: 'string' } };
 const looseObject: JsonSchema = { type: 'object', additionalProperties: true };
 const timestamp: JsonSchema = { type: 'string', format: 'date-time' };
 
@@ -385,8 +385,8 @@ export const openApiDocument: OpenApiDocument = {
       limit: {
         name: 'limit',
         in: 'query',
-        description: `Page size; larger values are clamped to ${PAGE_LIMITS.max}.`,
-        schema: { type: 'integer', minimum: 1, maximum: PAGE_LIMITS.max, default: PAGE_LIMITS.default },
+        description: `Page size; larger values are clamped to ${MAX_PAGE_SIZE}.`,
+        schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
       },
       after: { name: 'after', in: 'query', description: '`next` of the previous page.', schema: { type: 'string' } },
     },
@@ -402,7 +402,7 @@ export const openApiDocument: OpenApiDocument = {
       InternalError: ok('The hub failed (details are in its log, never in the answer)', ref('Error')),
       Unavailable: {
         description: 'A dependency (queue, database) is briefly unavailable; what was accepted is kept. Retry.',
-        headers: { 'Retry-After': { description: DEFAULT_RETRY_AFTER_DOC, schema: { type: 'integer' } } },
+        headers: { 'Retry-After': { description: `Seconds to wait (${RETRY_AFTER_SECONDS})`, schema: { type: 'integer' } } },
         content: jsonContent(ref('Error')),
       },
     },
@@ -565,7 +565,7 @@ export const openApiDocument: OpenApiDocument = {
           externalId: { type: 'string' },
           runId: { type: 'string' },
           reasons: { type: 'array', items: { type: 'string' } },
-          data: { description: 'The record as the plugin emitted it.' } as JsonSchemaObject,
+          data: { description: 'The record as the plugin emitted it.' },
           createdAt: timestamp,
         },
       },
@@ -587,7 +587,6 @@ export const openApiDocument: OpenApiDocument = {
           detail: looseObject,
         },
       },
-      Headers: stringMap,
     },
   },
 };

@@ -1,7 +1,8 @@
 /**
  * Building blocks shared by the entity schemas. Each is a factory taking the description, because
  * the same shape (an address, a name) means something different on each field that uses it and
- * the generated reference documents every field in its own words.
+ * the generated reference documents every field in its own words. Shared shapes carry a `title`
+ * (listed in `sharedShapes`) so the reference documents their inside once.
  */
 import {
   Type,
@@ -52,17 +53,20 @@ export function dateTime(description: string, options?: FieldOptions): TString {
 
 /**
  * An amount of money as a JSON number in major units (dollars) with at most 2 decimals, e.g.
- * `125.5`. Numbers rather than strings so that mappings and reports can add them directly; the
- * 2-decimal limit keeps float noise (`0.1 + 0.2`) from ever being stored. Negative values are
- * allowed unless `minimum` says otherwise (reversals and adjustments are negative in X12).
+ * `125.5`. Numbers rather than strings so that mappings and reports can add them directly. The
+ * decimal limit is the `x-decimals` keyword rather than `multipleOf: 0.01`, because `multipleOf`
+ * is judged in binary floating point (0.07 fails it in plain ajv), whereas `x-decimals` checks that
+ * the number is exactly the double nearest to a value with that many decimals, which also keeps
+ * float noise such as `0.1 + 0.2` out of the store. Negative values are allowed unless `minimum`
+ * says otherwise (reversals and adjustments are negative in X12).
  */
 export function money(description: string, options?: FieldOptions): TNumber {
-  return Type.Number({ ...options, multipleOf: 0.01, description });
+  return Type.Number({ ...options, 'x-decimals': 2, description });
 }
 
 /** A unit price: like money but with up to 4 decimals, as supplier catalogs quote per-each prices. */
 export function unitPrice(description: string, options?: FieldOptions): TNumber {
-  return Type.Number({ minimum: 0, ...options, multipleOf: 0.0001, description });
+  return Type.Number({ minimum: 0, ...options, 'x-decimals': 4, description });
 }
 
 export function num(description: string, options?: FieldOptions): TNumber {
@@ -134,7 +138,7 @@ export function identifier(description: string, options?: FieldOptions) {
       period: Optional(datePeriod('FHIR Identifier.period: when the identifier was valid.')),
     },
     description,
-    options,
+    { ...options, title: 'Identifier' },
   );
 }
 
@@ -155,7 +159,7 @@ export function humanName(description: string, options?: FieldOptions) {
       ),
     },
     description,
-    options,
+    { ...options, title: 'HumanName' },
   );
 }
 
@@ -175,7 +179,7 @@ export function address(description: string, options?: FieldOptions) {
       country: Optional(formatted('country-code', 'FHIR Address.country as ISO 3166-1 alpha-2; `US` when absent.')),
     },
     description,
-    { minProperties: 1, ...options },
+    { minProperties: 1, ...options, title: 'Address' },
   );
 }
 
@@ -188,7 +192,7 @@ export function contactPoint(description: string, options?: FieldOptions) {
       use: Optional(oneOf(['home', 'work', 'mobile', 'temp', 'old'] as const, 'FHIR ContactPoint.use.')),
     },
     description,
-    options,
+    { ...options, title: 'ContactPoint' },
   );
 }
 
@@ -200,7 +204,7 @@ export function datePeriod(description: string, options?: FieldOptions) {
       end: Optional(date('Last day of the period (inclusive); absent while open-ended.')),
     },
     description,
-    options,
+    { ...options, title: 'DatePeriod' },
   );
 }
 
@@ -212,7 +216,7 @@ export function instantPeriod(description: string, options?: FieldOptions) {
       end: Optional(dateTime('When the period ended; absent while ongoing.')),
     },
     description,
-    options,
+    { ...options, title: 'InstantPeriod' },
   );
 }
 
@@ -227,7 +231,7 @@ export function coding(description: string, options?: FieldOptions) {
       display: Optional(text('FHIR Coding.display: human-readable meaning of the code.')),
     },
     description,
-    options,
+    { ...options, title: 'Coding' },
   );
 }
 
@@ -242,7 +246,7 @@ export function reference(description: string, options?: FieldOptions) {
       id: text('External id of the referenced record within that namespace.'),
     },
     description,
-    options,
+    { ...options, title: 'Reference' },
   );
 }
 
@@ -257,7 +261,7 @@ export function payerRef(description: string, options?: FieldOptions) {
       organization: Optional(reference('The payer Organization record, when known.')),
     },
     description,
-    options,
+    { ...options, title: 'PayerRef' },
   );
 }
 
@@ -273,7 +277,7 @@ export function providerRef(description: string, options?: FieldOptions) {
       record: Optional(reference('The Practitioner or Organization record, when known.')),
     },
     description,
-    options,
+    { ...options, title: 'ProviderRef' },
   );
 }
 
@@ -288,3 +292,17 @@ export function currency() {
 export function gender(description: string, options?: FieldOptions) {
   return oneOf(['male', 'female', 'other', 'unknown'] as const, description, options);
 }
+
+/** The shared shapes by title, each with a neutral description, for the reference's "Shared shapes" section. */
+export const sharedShapes = {
+  Identifier: identifier('An identifier in a namespace (FHIR Identifier).'),
+  HumanName: humanName('A person’s name (FHIR HumanName).'),
+  Address: address('A postal address (FHIR Address; X12 N3/N4).'),
+  ContactPoint: contactPoint('A phone number, email or other contact point (FHIR ContactPoint).'),
+  DatePeriod: datePeriod('A range of calendar dates (FHIR Period).'),
+  InstantPeriod: instantPeriod('A range of instants (FHIR Period).'),
+  Coding: coding('A code from a code system (FHIR Coding; a CodeableConcept reduced to one coding).'),
+  Reference: reference('A link to another canonical record by its external id.'),
+  PayerRef: payerRef('A payer as X12 transactions name it.'),
+  ProviderRef: providerRef('A provider as X12 transactions name it.'),
+} as const;

@@ -147,6 +147,4 @@ export const builtinFormatMessages: Record<string, { message: string; standard: 
     message: 'must be a timestamp with a time zone (e.g. 2024-05-01T14:30:00Z)',
     standard: 'RFC 3339 date-time (FHIR instant)',
   },
-  email: { message: 'must be an email address', standard: 'RFC 5321 address' },
-  uri: { message: 'must be an absolute URI', standard: 'RFC 3986 URI' },
 };
