@@ -11,7 +11,15 @@ export class Redactor {
 
   /** Registers a secret value. Very short values are ignored: redacting "1" would mangle every log line. */
   add(value: unknown): void {
-    if (typeof value !== 'string' || value.length < 4 || this.secrets.has(value)) return;
+    if (typeof value !== 'string') return;
+    // In a connection URL only the password is secret: the host must stay readable in logs. Other
+    // secret URLs (webhook URLs with a token in the path) are redacted whole.
+    const connection = connectionUrlPassword(value);
+    if (connection !== undefined) {
+      if (connection) this.add(connection);
+      return;
+    }
+    if (value.length < 4 || this.secrets.has(value)) return;
     this.secrets.add(value);
     const sorted = [...this.secrets].sort((a, b) => b.length - a.length);
     this.pattern = new RegExp(sorted.map(escapeRegExp).join('|'), 'g');
@@ -44,6 +52,20 @@ export class Redactor {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = this.walk(v, depth + 1);
     return out;
+  }
+}
+
+const CONNECTION_SCHEMES = new Set(['redis:', 'rediss:', 'postgres:', 'postgresql:', 'amqp:', 'amqps:', 'mysql:', 'sftp:']);
+
+/** The password of a database/broker URL ('' when it has none); undefined when not such a URL. */
+function connectionUrlPassword(value: string): string | undefined {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return undefined;
+  try {
+    const url = new URL(value);
+    if (url.password) return decodeURIComponent(url.password);
+    return CONNECTION_SCHEMES.has(url.protocol) ? '' : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -129,8 +129,11 @@ const api = setupServer(
 beforeAll(() => api.listen({ onUnhandledRequest: 'error' }));
 afterAll(() => api.close());
 
+// The kit starts an embedded PostgreSQL (PGlite) per run: allow it a few seconds.
+const SLOW = { timeout: 30_000 };
+
 describe('${name} sync', () => {
-  it('stores every practitioner across pages, and a second run changes nothing', async () => {
+  it('stores every practitioner across pages, and a second run changes nothing', SLOW, async () => {
     const config = { baseUrl: 'https://api.example.test/v1', apiKey: 'test-key' };
     const first = await runPluginSync(plugin, { config });
     expect(first.error).toBeUndefined();
@@ -140,7 +143,7 @@ describe('${name} sync', () => {
     await first.harness.close();
   });
 
-  it('fails the run without retrying when the API key is wrong', async () => {
+  it('fails the run without retrying when the API key is wrong', SLOW, async () => {
     const result = await runPluginSync(plugin, { config: { baseUrl: 'https://api.example.test/v1', apiKey: 'wrong' } });
     expect(result.run.status).toBe('failed');
     expect(result.run.error).toMatch(/401/);

@@ -85,7 +85,7 @@ export function bool(description: string, options?: FieldOptions): TBoolean {
  * A closed code list. Emitted as a JSON Schema `enum` (not an `anyOf` of constants) so a wrong
  * value yields one issue listing the allowed values.
  */
-export function oneOf<const T extends readonly string[]>(
+export function enumOf<const T extends readonly string[]>(
   values: T,
   description: string,
   options?: FieldOptions,
@@ -155,7 +155,7 @@ export function humanName(description: string, options?: FieldOptions) {
       prefix: Optional(text('FHIR HumanName.prefix, e.g. `Dr.`.')),
       suffix: Optional(text('FHIR HumanName.suffix, e.g. `Jr.`, `III`; X12 NM107.')),
       use: Optional(
-        oneOf(['official', 'usual', 'nickname', 'maiden', 'old'] as const, 'FHIR HumanName.use (name-use value set).'),
+        enumOf(['official', 'usual', 'nickname', 'maiden', 'old'] as const, 'FHIR HumanName.use (name-use value set).'),
       ),
     },
     description,
@@ -167,7 +167,7 @@ export function humanName(description: string, options?: FieldOptions) {
 export function address(description: string, options?: FieldOptions) {
   return obj(
     {
-      use: Optional(oneOf(['home', 'work', 'temp', 'old', 'billing'] as const, 'FHIR Address.use.')),
+      use: Optional(enumOf(['home', 'work', 'temp', 'old', 'billing'] as const, 'FHIR Address.use.')),
       line: Optional(
         list(text('One street line.'), 'FHIR Address.line: street lines; X12 N301, N302.', { minItems: 1, maxItems: 4 }),
       ),
@@ -187,9 +187,9 @@ export function address(description: string, options?: FieldOptions) {
 export function contactPoint(description: string, options?: FieldOptions) {
   return obj(
     {
-      system: oneOf(['phone', 'fax', 'email', 'url', 'sms', 'other'] as const, 'FHIR ContactPoint.system.'),
+      system: enumOf(['phone', 'fax', 'email', 'url', 'sms', 'other'] as const, 'FHIR ContactPoint.system.'),
       value: text('FHIR ContactPoint.value: the number or address, as the source wrote it.'),
-      use: Optional(oneOf(['home', 'work', 'mobile', 'temp', 'old'] as const, 'FHIR ContactPoint.use.')),
+      use: Optional(enumOf(['home', 'work', 'mobile', 'temp', 'old'] as const, 'FHIR ContactPoint.use.')),
     },
     description,
     { ...options, title: 'ContactPoint' },
@@ -290,7 +290,7 @@ export function currency() {
 
 /** A person's administrative gender (FHIR AdministrativeGender; X12 DMG03 M/F/U maps to male/female/unknown). */
 export function gender(description: string, options?: FieldOptions) {
-  return oneOf(['male', 'female', 'other', 'unknown'] as const, description, options);
+  return enumOf(['male', 'female', 'other', 'unknown'] as const, description, options);
 }
 
 /** The shared shapes by title, each with a neutral description, for the reference's "Shared shapes" section. */

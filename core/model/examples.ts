@@ -5,9 +5,8 @@
  * synthetic (NPIs and GTINs carry valid check digits but belong to no one). Tests, fixtures and
  * benchmarks reuse these records, so keep them valid and balanced.
  */
+import { SCHEMA_VERSION } from './common.js';
 import type { EntityData, EntityName } from './schemas.js';
-
-const SCHEMA_VERSION = '1.0.0' as const;
 
 const EHR = 'riverside-ehr';
 const PRACTICE_NPI = '1842107330';

@@ -9,3 +9,7 @@ export { phiPaths } from './phi.js';
 export { entityRules, type EntityRule } from './rules.js';
 export { SCHEMA_VERSION } from './common.js';
 export * from './identifiers.js';
+export * from './entities/identity.js';
+export * from './entities/revenue-cycle.js';
+export * from './entities/workforce.js';
+export * from './entities/supply.js';

@@ -161,7 +161,7 @@ describe('validateEntity names the field and says what is wrong', () => {
   it('gives the same answer on repeated calls (validators are compiled once and reused)', () => {
     const bad = { ...clone('Coverage'), memberId: '' };
     const first = validateEntity('Coverage', bad);
-    expect(first).toEqual([{ path: '/memberId', message: 'must NOT have fewer than 1 characters' }]);
+    expect(first).toEqual([{ path: '/memberId', message: 'must not be empty' }]);
     expect(validateEntity('Coverage', bad)).toEqual(first);
     expect(validateEntity('Coverage', exampleRecords.Coverage)).toEqual([]);
   });

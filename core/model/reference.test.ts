@@ -5,6 +5,7 @@ import { createModelAjv, entityNames } from './index.js';
 import { renderJsonSchemas, renderReference } from './reference.js';
 
 const docs = new URL('../../docs/', import.meta.url);
+const ajv = createModelAjv();
 const regenerate = 'run `node --import tsx core/model/generate-reference.ts` and keep the result';
 
 describe('generated reference', () => {
@@ -17,7 +18,7 @@ describe('generated reference', () => {
     const committed = readFileSync(new URL(`schemas/${name}.schema.json`, docs), 'utf8');
     expect(committed === renderJsonSchemas()[name], `docs/schemas/${name}.schema.json is stale: ${regenerate}`).toBe(true);
     // A tool outside TypeScript gets the same verdict from the JSON file.
-    const validate = createModelAjv().compile(JSON.parse(committed));
+    const validate = ajv.compile(JSON.parse(committed));
     expect(validate(exampleRecords[name]), JSON.stringify(validate.errors)).toBe(true);
   });
 

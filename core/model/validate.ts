@@ -106,6 +106,7 @@ function toIssue(error: ErrorObject): ValidationIssue {
       message = `must be ${JSON.stringify(params.allowedValue)}`;
       break;
     case 'minProperties':
+    case 'minLength':
       if (params.limit === 1) message = 'must not be empty';
       break;
     case 'type':

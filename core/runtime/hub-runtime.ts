@@ -13,7 +13,7 @@ import { executeJob, type ConnectorRuntime } from './execute-job.js';
 import type { PluginLoader } from './plugin-loader.js';
 import { ConnectorQueues, queueName } from './queues.js';
 import { RouteDispatcher } from './route-dispatcher.js';
-import { describeSchedule, reconcileSchedules, SCHEDULER_ID } from './schedules.js';
+import { describeSchedule, reconcileSchedules, schedulerId } from './schedules.js';
 import { openFilesTransport, openHttpClient } from './transports.js';
 
 export interface WorkerTuning {
@@ -172,7 +172,7 @@ export class HubRuntime {
         const [counts, paused, scheduler] = await Promise.all([
           queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'),
           queue.isPaused(),
-          c.schedule ? queue.getJobScheduler(SCHEDULER_ID) : Promise.resolve(undefined),
+          c.schedule ? queue.getJobScheduler(schedulerId(c.id)) : Promise.resolve(undefined),
         ]);
         return {
           id: c.id,

@@ -1,6 +1,7 @@
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
 import type { ConnectorConfig } from '../config/types.js';
-import { NotFoundError, TransientError } from '../errors.js';
+import { InputError, NotFoundError, TransientError } from '../errors.js';
 import type { DeadLetter, HubJobData, JobEnqueuer } from '../queue/types.js';
 
 /** BullMQ queue names may not hold ':'; connector ids are [a-z0-9-], so this is unambiguous. */
@@ -56,7 +57,10 @@ export class ConnectorQueues implements JobEnqueuer {
         const existing = await queue.getJob(options.jobId);
         if (existing) return { jobId: options.jobId, added: false };
       }
-      const job = await queue.add(data.kind, data, { ...this.jobOptions(connector), jobId: options.jobId, priority: options.priority });
+      // BullMQ's own ids count per queue, so connector A's job 7 and connector B's job 7 would both
+      // be "dead letter 7" to an operator replaying by id: every hub job gets an id unique hub-wide.
+      const jobId = options.jobId ?? `${data.kind}-${data.connectorId}-${randomUUID()}`;
+      const job = await queue.add(data.kind, data, { ...this.jobOptions(connector), jobId, priority: options.priority });
       return { jobId: job.id as string, added: true };
     } catch (error) {
       throw new TransientError(`could not enqueue a ${data.kind} job for ${data.connectorId}: ${(error as Error).message}`, { cause: error });
@@ -88,15 +92,22 @@ export class ConnectorQueues implements JobEnqueuer {
   }
 
   async replay(jobId: string, connectorIds: string[]): Promise<void> {
+    const matches: { connectorId: string; job: Job<HubJobData> }[] = [];
     for (const id of connectorIds) {
       if (!this.connectors.has(id)) continue;
       const job = await this.get(id).getJob(jobId);
-      if (job && (await job.isFailed())) {
-        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-        return;
-      }
+      if (job && (await job.isFailed())) matches.push({ connectorId: id, job });
     }
-    throw new NotFoundError(`no dead letter with job id "${jobId}"`);
+    if (matches.length === 0) throw new NotFoundError(`no dead letter with job id "${jobId}"`);
+    // Jobs queued before ids were unique hub-wide may share one: replaying a guess could re-send
+    // another practice's claims, so ask for the connector instead.
+    if (matches.length > 1) {
+      const ids = matches.map((m) => m.connectorId).join(', ');
+      throw new InputError(`job id "${jobId}" names dead letters of several connectors (${ids}); replay them per connector`, [
+        { path: 'jobId', message: `ambiguous between connectors ${ids}` },
+      ]);
+    }
+    await matches[0].job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
   }
 
   async replayAll(connectorIds: string[]): Promise<number> {

@@ -100,8 +100,9 @@ export class RouteDispatcher {
         this.log.warn({ connector: connectorId }, 'route targets an unknown connector; events skipped');
         continue;
       }
-      // The job id derives from the events, so re-dispatching the same batch after a crash adds nothing.
-      const jobId = `deliver-${target.seqs[0]}-${target.seqs[target.seqs.length - 1]}-${target.seqs.length}`;
+      // The job id derives from the events, so re-dispatching the same batch after a crash adds
+      // nothing; it names the target too, as one batch may go to several connectors.
+      const jobId = `deliver-${connectorId}-${target.seqs[0]}-${target.seqs[target.seqs.length - 1]}-${target.seqs.length}`;
       await this.enqueuer.enqueue(
         {
           kind: 'deliver',

@@ -6,8 +6,17 @@ import { parseDuration } from '../config/schema.js';
 import type { HubJobData } from '../queue/types.js';
 import { queueName, type ConnectorQueues } from './queues.js';
 
-/** Each connector has at most one scheduler, under this id in its own queue. */
-export const SCHEDULER_ID = 'schedule';
+/**
+ * Each connector has at most one scheduler in its own queue, under this id. The id names the
+ * connector because BullMQ derives the scheduled jobs' ids from it (`repeat:<id>:<time>`): two
+ * connectors due at the same moment would otherwise have jobs (and dead letters) of the same id.
+ */
+export function schedulerId(connectorId: string): string {
+  return `schedule-${connectorId}`;
+}
+
+/** The id every connector's scheduler had before ids named the connector; removed on sight. */
+const LEGACY_SCHEDULER_ID = 'schedule';
 
 export function knownConnectorsKey(prefix: string): string {
   return `${prefix}:hub:connectors`;
@@ -40,8 +49,9 @@ export async function reconcileSchedules(options: {
   for (const connector of options.connectors) {
     const queue = queues.get(connector.id);
     const schedule = connector.schedule;
+    const legacyRemoved = await queue.removeJobScheduler(LEGACY_SCHEDULER_ID);
     if (!schedule || !connector.enabled) {
-      if (await queue.removeJobScheduler(SCHEDULER_ID)) removed.push(connector.id);
+      if ((await queue.removeJobScheduler(schedulerId(connector.id))) || legacyRemoved) removed.push(connector.id);
       continue;
     }
     const data: HubJobData = {
@@ -56,7 +66,7 @@ export async function reconcileSchedules(options: {
         ? { every: parseDuration(schedule.every) }
         : { pattern: schedule.cron, tz: schedule.timezone };
     const { removeOnFail: _keepAll, ...opts } = queues.jobOptions(connector);
-    await queue.upsertJobScheduler(SCHEDULER_ID, repeat, { name: 'sync', data, opts: { ...opts, removeOnFail: false } });
+    await queue.upsertJobScheduler(schedulerId(connector.id), repeat, { name: 'sync', data, opts: { ...opts, removeOnFail: false } });
     await redis.sadd(key, connector.id);
     upserted.push(connector.id);
   }

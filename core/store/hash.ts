@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 
 /**
  * JSON with object keys sorted at every depth, so that the same content always gives the same
@@ -16,8 +16,11 @@ export function contentHash(data: unknown): string {
   return sha256Hex(canonicalJson(data));
 }
 
+// The one-shot crypto.hash (Node ≥ 20.12) is about twice as fast as createHash on record-sized input.
+const oneShotHash = typeof crypto.hash === 'function' ? crypto.hash : undefined;
+
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return oneShotHash ? oneShotHash('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
 }
 
 function sortKeys(_key: string, value: unknown): unknown {

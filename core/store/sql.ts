@@ -37,6 +37,7 @@ const NODE_CONNECTION_CODES = new Set([
  */
 export function classifyDbError(error: unknown, what: string): unknown {
   if (!error || typeof error !== 'object' || error instanceof HubError) return error;
+  scrubValues(error);
   const code = (error as { code?: unknown }).code;
   const message = (error as { message?: unknown }).message;
   const detail = typeof message === 'string' ? `: ${message}` : '';
@@ -55,6 +56,21 @@ export function classifyDbError(error: unknown, what: string): unknown {
     return new TransientError(`${what}${detail}`, { cause: error });
   }
   return error;
+}
+
+/**
+ * Database errors can echo the data that caused them: PGlite attaches the statement's parameters,
+ * and PostgreSQL's `detail`/`where` quote offending values and JSON fragments (a key that already
+ * exists, the text around a bad escape). Those may be names or member ids, and an error travels to
+ * logs and run records, so they are removed; the code, message and statement remain.
+ */
+function scrubValues(error: object): void {
+  const fields = error as { params?: unknown; detail?: unknown; where?: unknown; code?: unknown };
+  delete fields.params;
+  if (typeof fields.code === 'string' && (fields.code.startsWith('22') || fields.code.startsWith('23'))) {
+    delete fields.detail;
+    delete fields.where;
+  }
 }
 
 /** Schema names go into `search_path` and DDL unquoted, so only plain lowercase identifiers pass. */

@@ -381,7 +381,7 @@ async function handleWebhook(ctx: Context, event: WebhookEvent): Promise<void> {
     ]);
   }
   const records = selectRecords(rule, event.body);
-  if (!records.length) ctx.log.info({ event: event.eventId, records: rule.records?.path }, 'webhook body holds no records');
+  if (!records.length) ctx.log.info({ event: event.eventId, recordsPath: rule.records?.path }, 'webhook body holds no records');
   for (const [index, record] of records.entries()) {
     ctx.signal.throwIfAborted();
     ctx.count('rows');

@@ -254,6 +254,7 @@ describe('conversions', () => {
     ['abc', 'FAIL'],
     ['$', 'FAIL'],
     ['(-5)', 'FAIL'],
+    ['$0.0825', 0.08],
     ['1.2.3', 'FAIL'],
     [{ amount: 1 }, 'FAIL'],
   ])('money %j -> %j', (input, expected) => {
@@ -261,6 +262,9 @@ describe('conversions', () => {
   });
 
   it.each([
+    ['unitPrice', '$0.0825', 0.0825],
+    ['unitPrice', '$1,249.123456', 1249.1235],
+    ['unitPrice', '(0.5)', -0.5],
     ['number', '1,234.5', 1234.5],
     ['number', '-0.25', -0.25],
     ['number', '12e2', 1200],

@@ -410,15 +410,15 @@ function toNumber(value: unknown): number | typeof FAIL {
   return Number.isFinite(number) ? number : FAIL;
 }
 
-/** Half away from zero at cents; toPrecision first absorbs binary noise (1.005 * 100 = 100.4999…). */
-function roundCents(value: number): number {
-  const cents = Math.round(Number((Math.abs(value) * 100).toPrecision(15)));
-  const rounded = cents / 100;
+/** Half away from zero; toPrecision first absorbs binary noise (1.005 * 100 = 100.4999…). */
+function roundTo(value: number, decimals: number): number {
+  const scale = 10 ** decimals;
+  const rounded = Math.round(Number((Math.abs(value) * scale).toPrecision(15))) / scale;
   return value < 0 && rounded !== 0 ? -rounded : rounded;
 }
 
-function toMoney(value: unknown): number | typeof FAIL {
-  if (typeof value === 'number') return Number.isFinite(value) ? roundCents(value) : FAIL;
+function toMoney(value: unknown, decimals: number): number | typeof FAIL {
+  if (typeof value === 'number') return Number.isFinite(value) ? roundTo(value, decimals) : FAIL;
   if (typeof value !== 'string') return FAIL;
   let text = value.trim();
   // Accounting notation: (12.50) is a credit of 12.50.
@@ -432,7 +432,7 @@ function toMoney(value: unknown): number | typeof FAIL {
   if (!/^[+-]?(?:\d+\.?\d*|\.\d+)$/.test(text)) return FAIL;
   if (negative && /^[+-]/.test(text)) return FAIL;
   const number = Number(text);
-  return Number.isFinite(number) ? roundCents(negative ? -number : number) : FAIL;
+  return Number.isFinite(number) ? roundTo(negative ? -number : number, decimals) : FAIL;
 }
 
 const TRUE_WORDS = new Set(['true', 't', 'yes', 'y', '1']);
@@ -518,7 +518,9 @@ export const conversions = {
   boolean: (v: unknown): Converted => toBoolean(v),
   date: (v: unknown): Converted => toDate(v),
   datetime: (v: unknown): Converted => toDateTime(v),
-  money: (v: unknown): Converted => toMoney(v),
+  money: (v: unknown): Converted => toMoney(v, 2),
+  /** Like money with 4 decimals: supplier catalogs quote per-each prices such as $0.0825. */
+  unitPrice: (v: unknown): Converted => toMoney(v, 4),
   upper: (v: unknown): Converted => {
     const t = asText(v);
     return t === FAIL ? FAIL : t.toUpperCase();

@@ -19,7 +19,7 @@ import {
   int,
   list,
   obj,
-  oneOf,
+  enumOf,
   payerRef,
   reference,
   text,
@@ -29,7 +29,7 @@ export const OrganizationSchema = entity(
   'Organization',
   'An organization the MSO deals with: the MSO itself, a member practice, a payer, a supplier. FHIR Organization.',
   {
-    kind: oneOf(
+    kind: enumOf(
       ['mso', 'practice', 'payer', 'supplier', 'other'] as const,
       'Role of the organization for the MSO (FHIR Organization.type, simplified): `mso`, `practice`, `payer`, `supplier` or `other`.',
     ),
@@ -54,7 +54,7 @@ export const LocationSchema = entity(
   'A physical place where care is delivered or goods are received: a clinic site, a suite, a warehouse dock. FHIR Location.',
   {
     name: text('FHIR Location.name.'),
-    status: Optional(oneOf(['active', 'suspended', 'inactive'] as const, 'FHIR Location.status; `active` when absent.')),
+    status: Optional(enumOf(['active', 'suspended', 'inactive'] as const, 'FHIR Location.status; `active` when absent.')),
     organization: Optional(reference('FHIR Location.managingOrganization: the practice (or MSO) that runs this location.')),
     npi: Optional(formatted('npi', 'NPI of the service facility, when it has its own; X12 2310C NM109.')),
     placeOfService: Optional(
@@ -126,7 +126,7 @@ export const PatientSchema = entity(
         {
           ombCategories: Optional(
             list(
-              oneOf(OMB_RACE, 'One OMB race category code (CDC Race & Ethnicity code set), or `UNK` / `ASKU`.'),
+              enumOf(OMB_RACE, 'One OMB race category code (CDC Race & Ethnicity code set), or `UNK` / `ASKU`.'),
               'US Core race extension `ombCategory`: 1002-5 American Indian or Alaska Native, 2028-9 Asian, 2054-5 Black or African American, 2076-8 Native Hawaiian or Other Pacific Islander, 2106-3 White.',
               { maxItems: 6, uniqueItems: true },
             ),
@@ -146,7 +146,7 @@ export const PatientSchema = entity(
         {
           ombCategories: Optional(
             list(
-              oneOf(OMB_ETHNICITY, 'One OMB ethnicity code: 2135-2 Hispanic or Latino, 2186-5 Not Hispanic or Latino, or `UNK` / `ASKU`.'),
+              enumOf(OMB_ETHNICITY, 'One OMB ethnicity code: 2135-2 Hispanic or Latino, 2186-5 Not Hispanic or Latino, or `UNK` / `ASKU`.'),
               'US Core ethnicity extension `ombCategory`.',
               { maxItems: 1 },
             ),
@@ -172,7 +172,7 @@ export const CoverageSchema = entity(
   'A patient’s insurance: the plan that may pay for care. FHIR Coverage, with the subscriber fields of X12 loop 2010BA.',
   {
     status: Optional(
-      oneOf(['active', 'cancelled', 'draft', 'entered-in-error'] as const, 'FHIR Coverage.status; `active` when absent.'),
+      enumOf(['active', 'cancelled', 'draft', 'entered-in-error'] as const, 'FHIR Coverage.status; `active` when absent.'),
     ),
     payer: payerRef('FHIR Coverage.payor: the insurer.'),
     memberId: text('FHIR Coverage.subscriberId / member id on the card; X12 NM109 (2010BA, NM108 = MI).', {
@@ -181,7 +181,7 @@ export const CoverageSchema = entity(
     }),
     beneficiary: Optional(reference('FHIR Coverage.beneficiary: the Patient this coverage is for.')),
     relationship: Optional(
-      oneOf(
+      enumOf(
         ['self', 'spouse', 'child', 'parent', 'common', 'other', 'injured'] as const,
         'FHIR Coverage.relationship (subscriber-relationship): the beneficiary’s relationship to the subscriber; X12 SBR02/PAT01 (18 = self, 01 = spouse, 19 = child, G8 = other). `self` when absent.',
       ),

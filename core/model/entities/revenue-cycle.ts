@@ -23,7 +23,7 @@ import {
   money,
   num,
   obj,
-  oneOf,
+  enumOf,
   payerRef,
   providerRef,
   reference,
@@ -34,11 +34,11 @@ export const EncounterSchema = entity(
   'Encounter',
   'An interaction between a patient and a practice: an office visit, a telehealth call, an admission. FHIR Encounter (US Core).',
   {
-    status: oneOf(
+    status: enumOf(
       ['planned', 'arrived', 'triaged', 'in-progress', 'onleave', 'finished', 'cancelled', 'entered-in-error', 'unknown'] as const,
       'FHIR Encounter.status (R4).',
     ),
-    class: oneOf(
+    class: enumOf(
       ['AMB', 'EMER', 'FLD', 'HH', 'IMP', 'ACUTE', 'NONAC', 'OBSENC', 'PRENC', 'SS', 'VR'] as const,
       'FHIR Encounter.class (HL7 v3 ActCode): `AMB` ambulatory, `EMER` emergency, `IMP` inpatient, `OBSENC` observation, `VR` virtual, `HH` home health, ...',
     ),
@@ -110,7 +110,7 @@ export const ClaimSchema = entity(
   'Claim',
   'A claim for payment sent to a payer: professional (837P, CMS-1500) or institutional (837I, UB-04). Diagnosis pointers refer to `diagnoses` by position, 1-based, as 837P SV107 does.',
   {
-    claimType: oneOf(
+    claimType: enumOf(
       ['professional', 'institutional'] as const,
       '`professional` (X12 837P, 005010X222A1) or `institutional` (X12 837I, 005010X223A2).',
     ),
@@ -148,7 +148,7 @@ export const ClaimSchema = entity(
     subscriber: obj(
       {
         memberId: text('Member id; 837 2010BA NM109.', { maxLength: 80, ...PHI }),
-        relationship: oneOf(
+        relationship: enumOf(
           ['self', 'spouse', 'child', 'other'] as const,
           'Patient’s relationship to the subscriber; 837 SBR02 / PAT01 (18 self, 01 spouse, 19 child, G8 other).',
         ),
@@ -157,7 +157,7 @@ export const ClaimSchema = entity(
         groupNumber: Optional(text('Group or policy number; 837 SBR03.', { maxLength: 50 })),
         insuranceType: Optional(formatted('x12-code', 'Claim filing indicator code; 837 SBR09, e.g. `CI`, `MB`, `MC`.')),
         payerResponsibility: Optional(
-          oneOf(['primary', 'secondary', 'tertiary'] as const, 'Payer responsibility sequence; 837 SBR01 (P/S/T). `primary` when absent.'),
+          enumOf(['primary', 'secondary', 'tertiary'] as const, 'Payer responsibility sequence; 837 SBR01 (P/S/T). `primary` when absent.'),
         ),
         coverage: Optional(reference('The Coverage record, when known.')),
       },
@@ -176,7 +176,7 @@ export const ClaimSchema = entity(
         {
           code: formatted('icd10cm', 'ICD-10-CM diagnosis code; 837 HI (ABK principal, ABF other).'),
           presentOnAdmission: Optional(
-            oneOf(['Y', 'N', 'U', 'W', '1'] as const, 'Present-on-admission indicator (institutional); 837I HI0x-9.'),
+            enumOf(['Y', 'N', 'U', 'W', '1'] as const, 'Present-on-admission indicator (institutional); 837I HI0x-9.'),
           ),
         },
         'One diagnosis.',
@@ -190,7 +190,7 @@ export const ClaimSchema = entity(
           procedure: Optional(procedure('Procedure billed; 837P SV101 (required), 837I SV202 (when the revenue code needs one).')),
           revenueCode: Optional(formatted('revenue-code', 'Revenue code; 837I SV201 (required for institutional lines).')),
           units: num('Units of service; 837P SV104, 837I SV205.', { exclusiveMinimum: 0, maximum: 99999 }),
-          unitType: Optional(oneOf(['UN', 'MJ'] as const, 'Unit basis; 837 SV103/SV204: `UN` units, `MJ` minutes (anesthesia). `UN` when absent.')),
+          unitType: Optional(enumOf(['UN', 'MJ'] as const, 'Unit basis; 837 SV103/SV204: `UN` units, `MJ` minutes (anesthesia). `UN` when absent.')),
           charge: money('Line item charge amount; 837P SV102, 837I SV203.', { minimum: 0 }),
           placeOfService: Optional(
             formatted('place-of-service', 'Place of service when it differs from the claim’s; 837P SV105.'),
@@ -260,11 +260,11 @@ export const ClaimAcknowledgmentSchema = entity(
   'ClaimAcknowledgment',
   'A clearinghouse or payer acknowledgment of submitted claims: a 999 (syntax, per transaction set) or a 277CA (business edits, per claim).',
   {
-    source: oneOf(
+    source: enumOf(
       ['999', '277CA'] as const,
       'Which acknowledgment: `999` Implementation Acknowledgment (005010X231A1) or `277CA` Claim Acknowledgment (005010X214).',
     ),
-    status: oneOf(
+    status: enumOf(
       ['accepted', 'rejected', 'partially-accepted'] as const,
       'Outcome: 999 IK501/AK901 (`A` and `E` accepted, `R` rejected, `P` partially accepted); 277CA STC01-1 category (`A1`/`A2` accepted, `A3`/`A4`/`A6`/`A7`/`A8` rejected).',
     ),
@@ -346,7 +346,7 @@ export const ClaimStatusSchema = entity(
 
 const adjustment = obj(
   {
-    group: oneOf(
+    group: enumOf(
       ['CO', 'PR', 'OA', 'PI', 'CR'] as const,
       'Claim adjustment group code; 835 CAS01: `CO` contractual obligation, `PR` patient responsibility, `OA` other, `PI` payer initiated, `CR` correction/reversal.',
     ),
@@ -375,7 +375,7 @@ export const RemittanceSchema = entity(
       },
       'The provider paid; 835 loop 1000B.',
     ),
-    paymentMethod: oneOf(
+    paymentMethod: enumOf(
       ['CHK', 'ACH', 'FWT', 'BOP', 'NON'] as const,
       'Payment method; 835 BPR04: `CHK` check, `ACH` automated clearing house, `FWT` wire, `BOP` financial institution option, `NON` no payment.',
     ),
@@ -387,7 +387,7 @@ export const RemittanceSchema = entity(
       obj(
         {
           patientControlNumber: text('Patient control number from the claim; 835 CLP01.', { maxLength: 38, ...PHI }),
-          statusCode: oneOf(
+          statusCode: enumOf(
             ['1', '2', '3', '4', '19', '20', '21', '22', '23', '25'] as const,
             'Claim status code; 835 CLP02: `1` processed as primary, `2` secondary, `3` tertiary, `4` denied, `19`/`20`/`21` processed as primary/secondary/tertiary and forwarded, `22` reversal of previous payment, `23` not our claim, forwarded, `25` predetermination only.',
           ),
@@ -492,7 +492,7 @@ export const EligibilityCheckSchema = entity(
       list(
         obj(
           {
-            type: oneOf(
+            type: enumOf(
               [
                 'active-coverage',
                 'inactive',

@@ -20,7 +20,7 @@ import {
   money,
   num,
   obj,
-  oneOf,
+  enumOf,
   reference,
   text,
   unitPrice,
@@ -36,7 +36,7 @@ export const SupplierSchema = entity(
     duns: Optional(text('D-U-N-S number (9 digits); X12 N1 N104 with N103 = 1, cXML Credential domain `DUNS`.', { pattern: '^[0-9]{9}$' })),
     taxId: Optional(formatted('ein', 'Federal tax id (EIN).')),
     identifiers: Optional(list(identifier('Another identifier.'), 'Other ids: GPO vendor number, ERP vendor id, cXML network id.')),
-    status: Optional(oneOf(['active', 'inactive'] as const, 'Whether the MSO currently buys from the supplier; `active` when absent.')),
+    status: Optional(enumOf(['active', 'inactive'] as const, 'Whether the MSO currently buys from the supplier; `active` when absent.')),
     paymentTerms: Optional(text('Payment terms as agreed, e.g. `Net 30`; X12 ITD.')),
     address: Optional(address('Remit-to or main address.')),
     telecom: Optional(list(contactPoint('One contact point.'), 'Customer service and order desk contacts.')),
@@ -66,7 +66,7 @@ export const CatalogItemSchema = entity(
     contractId: Optional(text('Contract or price agreement number the contract price comes from; X12 832 REF*CT.', { maxLength: 50 })),
     currency: currency(),
     effectivePeriod: Optional(datePeriod('When these prices apply; X12 832 DTM*007 (effective) and DTM*036 (expiration).')),
-    status: Optional(oneOf(['active', 'discontinued'] as const, 'Whether the item can be ordered; `active` when absent.')),
+    status: Optional(enumOf(['active', 'discontinued'] as const, 'Whether the item can be ordered; `active` when absent.')),
     leadTimeDays: Optional(int('Usual days from order to delivery; cXML LeadTime, X12 832 LDT.', { minimum: 0 })),
     latexFree: Optional(bool('Whether the product is labeled latex-free (matters for clinic safety).')),
   },
@@ -80,7 +80,7 @@ export const PriceChangeSchema = entity(
     supplier: reference('The Supplier record.'),
     supplierSku: text('Supplier’s part number of the item; cXML SupplierPartID, X12 832 LIN.', { maxLength: 80 }),
     uom: Optional(formatted('unit-of-measure', 'Unit of measure the prices are per.')),
-    priceType: oneOf(['list', 'contract'] as const, 'Which price changed.'),
+    priceType: enumOf(['list', 'contract'] as const, 'Which price changed.'),
     oldPrice: Optional(unitPrice('Price before the change; absent when the item is new.')),
     newPrice: unitPrice('Price after the change.'),
     currency: currency(),
@@ -96,7 +96,7 @@ export const PurchaseOrderSchema = entity(
   {
     poNumber: text('Purchase order number; cXML OrderRequestHeader@orderID, X12 850 BEG03.', { maxLength: 50 }),
     orderDate: date('Order date; cXML OrderRequestHeader@orderDate (date part), X12 850 BEG05.'),
-    status: oneOf(
+    status: enumOf(
       ['draft', 'submitted', 'confirmed', 'rejected', 'partially_received', 'received', 'cancelled'] as const,
       'Order status: `submitted` once sent, `confirmed` / `rejected` from the supplier’s confirmation (855 BAK02), `partially_received` / `received` from receipts.',
     ),
@@ -129,7 +129,7 @@ export const PurchaseOrderSchema = entity(
           quantityConfirmed: Optional(num('Quantity the supplier confirmed; X12 855 ACK02.', { minimum: 0 })),
           quantityReceived: Optional(num('Quantity received so far.', { minimum: 0 })),
           status: Optional(
-            oneOf(
+            enumOf(
               ['open', 'confirmed', 'backordered', 'shipped', 'received', 'cancelled'] as const,
               'Line status; from X12 855 ACK01 (IA accepted, IB backordered, IR rejected) and receipts. `open` when absent.',
             ),

@@ -21,7 +21,7 @@ import {
   money,
   num,
   obj,
-  oneOf,
+  enumOf,
   reference,
   text,
 } from '../common.js';
@@ -50,7 +50,7 @@ export const EmployeeSchema = entity(
         obj(
           {
             value: text('Email address; Finch emails[].data.'),
-            type: Optional(oneOf(['work', 'personal'] as const, 'Finch emails[].type.')),
+            type: Optional(enumOf(['work', 'personal'] as const, 'Finch emails[].type.')),
           },
           'One email address.',
         ),
@@ -63,7 +63,7 @@ export const EmployeeSchema = entity(
         obj(
           {
             value: text('Phone number; Finch phone_numbers[].data.'),
-            type: Optional(oneOf(['work', 'personal'] as const, 'Finch phone_numbers[].type.')),
+            type: Optional(enumOf(['work', 'personal'] as const, 'Finch phone_numbers[].type.')),
           },
           'One phone number.',
         ),
@@ -81,28 +81,28 @@ export const EmployeeSchema = entity(
     employer: Optional(reference('The employing Organization (MSO or practice).')),
     location: Optional(reference('Primary work Location; Finch location.')),
     practitioner: Optional(reference('The Practitioner record when the employee is a clinician who bills.')),
-    employmentType: Optional(oneOf(['employee', 'contractor'] as const, 'Finch employment.type.')),
+    employmentType: Optional(enumOf(['employee', 'contractor'] as const, 'Finch employment.type.')),
     employmentSubtype: Optional(
-      oneOf(
+      enumOf(
         ['full_time', 'part_time', 'intern', 'temp', 'seasonal', 'individual_contractor'] as const,
         'Finch employment.subtype.',
       ),
     ),
     employmentStatus: Optional(
-      oneOf(
+      enumOf(
         ['active', 'deceased', 'leave', 'onboarding', 'prehire', 'retired', 'terminated'] as const,
         'Finch employment_status.',
       ),
     ),
     isActive: Optional(bool('Whether the person is currently employed; Finch is_active.')),
-    flsaStatus: Optional(oneOf(['exempt', 'non_exempt'] as const, 'FLSA overtime status; Finch flsa_status.')),
+    flsaStatus: Optional(enumOf(['exempt', 'non_exempt'] as const, 'FLSA overtime status; Finch flsa_status.')),
     startDate: Optional(date('First day of employment; Finch start_date.')),
     endDate: Optional(date('Last day of employment; Finch end_date.')),
     latestRehireDate: Optional(date('Most recent rehire date; Finch latest_rehire_date.')),
     income: Optional(
       obj(
         {
-          unit: oneOf(
+          unit: enumOf(
             ['yearly', 'quarterly', 'monthly', 'semi_monthly', 'bi_weekly', 'weekly', 'daily', 'hourly', 'fixed'] as const,
             'Rate unit; Finch income.unit.',
           ),
@@ -122,7 +122,7 @@ export const PayrollRunSchema = entity(
   {
     employer: Optional(reference('The employing Organization whose payroll this is.')),
     runType: Optional(
-      oneOf(['regular', 'off_cycle', 'one_time'] as const, 'Kind of run; Finch pay statement type (regular_payroll, off_cycle_payroll, one_time_payment).'),
+      enumOf(['regular', 'off_cycle', 'one_time'] as const, 'Kind of run; Finch pay statement type (regular_payroll, off_cycle_payroll, one_time_payment).'),
     ),
     payDate: date('Date employees are paid; Finch pay_date.'),
     debitDate: Optional(date('Date the employer account is debited; Finch debit_date.')),
@@ -133,7 +133,7 @@ export const PayrollRunSchema = entity(
       },
       'The pay period covered; Finch pay_period.',
     ),
-    payFrequencies: Optional(list(oneOf(PAY_FREQUENCIES, 'One pay frequency.'), 'Pay frequencies in this run; Finch pay_frequencies.')),
+    payFrequencies: Optional(list(enumOf(PAY_FREQUENCIES, 'One pay frequency.'), 'Pay frequencies in this run; Finch pay_frequencies.')),
     grossPay: money('Total gross pay; Finch gross_pay.'),
     netPay: money('Total net pay; Finch net_pay.'),
     employerTaxes: Optional(money('Total employer taxes; Finch employer_taxes.')),
@@ -160,8 +160,8 @@ export const PayStatementSchema = entity(
   {
     employee: reference('The Employee paid; Finch individual_id.'),
     payrollRun: Optional(reference('The PayrollRun this statement belongs to; Finch payment_id.')),
-    type: Optional(oneOf(['regular', 'off_cycle', 'one_time'] as const, 'Finch pay statement type.')),
-    paymentMethod: Optional(oneOf(['check', 'direct_deposit', 'other'] as const, 'Finch payment_method.')),
+    type: Optional(enumOf(['regular', 'off_cycle', 'one_time'] as const, 'Finch pay statement type.')),
+    paymentMethod: Optional(enumOf(['check', 'direct_deposit', 'other'] as const, 'Finch payment_method.')),
     payDate: Optional(date('Pay date (copied from the run for queries without a join).')),
     payPeriod: Optional(datePeriod('Pay period (copied from the run).')),
     totalHours: Optional(num('Total hours worked in the period; Finch total_hours.', { minimum: 0 })),
@@ -170,7 +170,7 @@ export const PayStatementSchema = entity(
     earnings: list(
       obj(
         {
-          type: oneOf(
+          type: enumOf(
             [
               'salary',
               'wage',
@@ -198,7 +198,7 @@ export const PayStatementSchema = entity(
     ),
     taxes: list(
       amountLine('One tax.', {
-        type: oneOf(['federal', 'state', 'local', 'fica'] as const, 'Tax jurisdiction; Finch taxes[].type.'),
+        type: enumOf(['federal', 'state', 'local', 'fica'] as const, 'Tax jurisdiction; Finch taxes[].type.'),
         employer: bool('True for an employer-paid tax (e.g. employer FICA), false for a withholding; Finch taxes[].employer.'),
       }),
       'Taxes withheld and employer taxes; Finch taxes.',

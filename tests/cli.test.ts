@@ -1,0 +1,108 @@
+/** The CLI as MSO IT and plugin authors use it: each command run as a real process. */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'hub-cli-'));
+cpSync(join(ROOT, 'config'), join(work, 'config'), { recursive: true });
+
+function hub(args: string[], cwd = work) {
+  const result = spawnSync(process.execPath, [join(ROOT, 'bin/hub.js'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, LOG_LEVEL: 'error' },
+    timeout: 120_000,
+  });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('hub CLI', () => {
+  it('validate says OK for the shipped config', () => {
+    const r = hub(['validate', 'config/hub.yaml']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/OK — 3 tenant\(s\), 5 connector\(s\)/);
+  });
+
+  it('validate lists every problem with file:line:column and exits 1', () => {
+    const file = join(work, 'broken.yaml');
+    writeFileSync(
+      file,
+      [
+        'tenants:',
+        '  - id: riverside',
+        '    name: Riverside',
+        'connectors:',
+        '  - id: riverside-drop',
+        '    tenant: lakeside',
+        '    plugin: no-such-plugin',
+        '    schedule: { every: soon }',
+        '',
+      ].join('\n'),
+    );
+    const r = hub(['validate', file]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/broken\.yaml:6:\d+.*tenant/);
+    expect(r.err).toMatch(/broken\.yaml:7:\d+.*no-such-plugin/);
+    expect(r.err).toMatch(/broken\.yaml:8:\d+.*every/);
+  });
+
+  it('validate reports malformed YAML at its line', () => {
+    const file = join(work, 'malformed.yaml');
+    writeFileSync(file, 'tenants:\n  - id: a\n    name: "unclosed\nconnectors: []\n');
+    const r = hub(['validate', file]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/malformed\.yaml:3:\d+/);
+  });
+
+  it('run performs one sync in-process and prints a summary', () => {
+    const r = hub(['run', 'supplier-price-list', '--config', 'config/hub.yaml']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/supplier-price-list: succeeded .* created 6, updated 0, unchanged 0, rejected 1/);
+    const again = hub(['run', 'supplier-price-list', '--config', 'config/hub.yaml']);
+    // The file ledger remembers the file: nothing is read twice.
+    expect(again.out).toMatch(/created 0, updated 0, unchanged 0, rejected 0/);
+  });
+
+  it('run names the known connectors when asked for an unknown one', () => {
+    const r = hub(['run', 'nope', '--config', 'config/hub.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/no connector "nope".*supplier-price-list/);
+  });
+
+  it('plugins lists the built-ins', () => {
+    const r = hub(['plugins', '--config', 'config/hub.yaml']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/mapped\s+\S+\s+built-in/);
+  });
+
+  it('an unknown command prints the usage and exits 2', () => {
+    const r = hub(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/unknown command "frobnicate"[\s\S]*Usage: hub/);
+  });
+
+  it('new-plugin scaffolds a plugin whose own tests pass', () => {
+    const dir = join(ROOT, '.tmp', `scaffold-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    try {
+      const r = hub(['new-plugin', 'acme-directory', '--dir', dir], ROOT);
+      expect(r.code).toBe(0);
+      writeFileSync(join(dir, 'vitest.config.ts'), "export default { test: { include: ['**/*.test.ts'] } };\n");
+      const test = spawnSync(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--config', join(dir, 'vitest.config.ts'), '--root', dir], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(test.stdout + test.stderr).toMatch(/Tests\s+.*3 passed/);
+      expect(test.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
