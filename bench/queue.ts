@@ -39,7 +39,7 @@ export interface QueueBenchOptions {
   jobs?: number;
   /** Worker concurrency, on each side. @defaultValue 8 (or BENCH_QUEUE_CONCURRENCY) */
   concurrency?: number;
-  /** Untimed jobs first, on each side, so JIT, pools and PGlite are warm. @defaultValue 500 */
+  /** Untimed jobs first, on each side, so JIT, pools and PGlite are warm. @defaultValue 1,000 */
   warmupJobs?: number;
   /** Longest a timed run may take before the benchmark gives up. @defaultValue 180,000 */
   timeoutMs?: number;
@@ -73,7 +73,7 @@ export default async function queueBench(options: QueueBenchOptions = {}): Promi
   const settings: Settings = {
     jobs: options.jobs ?? envInteger('BENCH_QUEUE_JOBS', 5000),
     concurrency: options.concurrency ?? envInteger('BENCH_QUEUE_CONCURRENCY', 8),
-    warmupJobs: options.warmupJobs ?? 500,
+    warmupJobs: options.warmupJobs ?? 1000,
     timeoutMs: options.timeoutMs ?? 180_000,
     redisUrl: benchRedisUrl(),
   };

@@ -15,6 +15,10 @@ import type { FileInfo, FileTransport, ListOptions } from './types.js';
 export interface LocalFolderTransportOptions {
   /** The folder every path is relative to; resolved against the working directory. */
   root: string;
+  /** Where processed files go, relative to root. */
+  archiveFolder?: string;
+  /** Where files that fail go, relative to root. */
+  quarantineFolder?: string;
 }
 
 /**
@@ -44,6 +48,8 @@ export function createLocalFolderTransport(options: LocalFolderTransportOptions)
 
   return {
     description: `local folder ${root}`,
+    archiveFolder: options.archiveFolder,
+    quarantineFolder: options.quarantineFolder,
 
     async list(folder = '', listOptions: ListOptions = {}): Promise<FileInfo[]> {
       const matcher = listOptions.pattern === undefined ? undefined : compileGlob(listOptions.pattern);

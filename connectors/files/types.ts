@@ -20,6 +20,10 @@ export interface ListOptions {
 export interface FileTransport {
   /** Where it points, for logs (no credentials). */
   readonly description: string;
+  /** Folder (relative to the root) processed inbound files are moved to; absent: they stay where they are. */
+  readonly archiveFolder?: string;
+  /** Folder (relative to the root) files that fail are moved to, with a `.reason.txt` beside them. */
+  readonly quarantineFolder?: string;
   /** Files (not folders) directly inside `folder` (default: the root), sorted by name. */
   list(folder?: string, options?: ListOptions): Promise<FileInfo[]>;
   read(path: string): Promise<Buffer>;

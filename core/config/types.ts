@@ -69,9 +69,9 @@ export interface LocalFilesTransportConfig {
   kind: 'local';
   /** Folder to watch/write; relative paths resolve against the config file's folder. */
   path: string;
-  /** Sub-folder (of path) or absolute folder where processed files are moved; absent: files stay (the ledger prevents reprocessing). */
+  /** Sub-folder of path where processed files are moved; absent: files stay (the ledger prevents reprocessing). */
   archive?: string;
-  /** Where files that fail go, with a `.reason.txt` beside them; absent: they stay, recorded in the ledger. */
+  /** Sub-folder of path where files that fail go, with a `.reason.txt` beside them; absent: they stay, recorded in the ledger. */
   quarantine?: string;
 }
 

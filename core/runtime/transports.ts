@@ -11,7 +11,11 @@ export function openFilesTransport(connector: ConnectorConfig, baseDir: string):
   const files = connector.transport?.files;
   if (!files) return undefined;
   if (files.kind === 'local') {
-    return createLocalFolderTransport({ root: isAbsolute(files.path) ? files.path : resolve(baseDir, files.path) });
+    return createLocalFolderTransport({
+      root: isAbsolute(files.path) ? files.path : resolve(baseDir, files.path),
+      archiveFolder: files.archive,
+      quarantineFolder: files.quarantine,
+    });
   }
   throw new ConfigurationError(
     `connector ${connector.id}: transport.files.kind "${files.kind}" is not available in this version of the hub (use "local")`,

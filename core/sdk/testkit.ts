@@ -21,8 +21,8 @@ export interface PluginHarnessOptions {
   config: Record<string, unknown>;
   connectorId?: string;
   tenant?: TenantInfo | string;
-  /** A folder served as the connector's files transport. */
-  files?: string;
+  /** A folder served as the connector's files transport, optionally with archive/quarantine sub-folders. */
+  files?: string | { path: string; archive?: string; quarantine?: string };
   http?: HttpClientOptions;
   timeoutSeconds?: number;
   /** Use this store instead of a fresh in-memory one. */
@@ -56,6 +56,7 @@ export async function createPluginHarness(plugin: PluginDefinition, options: Plu
   const connectorId = options.connectorId ?? `${plugin.name}-test`;
   const tenant: TenantInfo =
     typeof options.tenant === 'object' ? options.tenant : { id: options.tenant ?? 'test-practice', name: 'Test Practice' };
+  const files = typeof options.files === 'string' ? { path: options.files } : options.files;
   const config = validatePluginConfig(plugin, options.config, `connector ${connectorId}`);
   const connectorConfig: ConnectorConfig = {
     id: connectorId,
@@ -65,7 +66,7 @@ export async function createPluginHarness(plugin: PluginDefinition, options: Plu
     concurrency: 1,
     retry: { attempts: 1, backoffMs: 0 },
     timeoutSeconds: options.timeoutSeconds ?? 60,
-    transport: options.files ? { files: { kind: 'local', path: options.files } } : {},
+    transport: files ? { files: { kind: 'local', ...files } } : {},
     config,
   };
   const ownStore = !options.store;
@@ -85,7 +86,7 @@ export async function createPluginHarness(plugin: PluginDefinition, options: Plu
     config: connectorConfig,
     plugin,
     tenant,
-    files: options.files ? createLocalFolderTransport({ root: options.files }) : undefined,
+    files: files ? createLocalFolderTransport({ root: files.path, archiveFolder: files.archive, quarantineFolder: files.quarantine }) : undefined,
     http: createHttpClient({ retries: 2, backoffMs: 10, ...options.http }),
   };
   let attempt = 0;

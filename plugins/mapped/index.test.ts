@@ -246,7 +246,7 @@ describe('mapped: files from a watched folder', () => {
       'Patient.000.ndjson': { copyOf: PATIENTS },
     });
     const result = track(
-      await runPluginSync(mapped, { config: riversideConfig({ quarantineFolder: 'quarantine', archiveFolder: 'archive' }), files: folder }),
+      await runPluginSync(mapped, { config: riversideConfig(), files: { path: folder, archive: 'archive', quarantine: 'quarantine' } }),
     );
     expect(result.error).toBeUndefined();
     expect(result.counts).toMatchObject({ files: 1, filesQuarantined: 1, created: 3, rejected: 0 });

@@ -239,7 +239,7 @@ async function processFile(ctx: Context, transport: FileTransport, { file, rules
   await ctx.flush();
   ctx.count('files');
   ctx.log.info({ file: file.path, rows: outcome.rows, rowErrors: outcome.failedRows }, 'file processed');
-  if (ctx.config.archiveFolder) await transport.move(file.path, folderTarget(ctx.config.archiveFolder));
+  if (transport.archiveFolder) await transport.move(file.path, folderTarget(transport.archiveFolder));
 }
 
 function folderTarget(folder: string): string {
@@ -251,7 +251,7 @@ async function quarantine(ctx: Context, transport: FileTransport, file: FileInfo
   await ctx.flush();
   ctx.count('filesQuarantined');
   ctx.log.warn({ file: file.path, detail }, 'file quarantined');
-  const folder = ctx.config.quarantineFolder;
+  const folder = transport.quarantineFolder;
   if (!folder) return;
   const moved = await transport.move(file.path, folderTarget(folder));
   await transport.write(`${moved}.reason.txt`, `${file.path} was quarantined: ${detail}\n`);

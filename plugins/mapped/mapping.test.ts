@@ -594,3 +594,24 @@ describe('compile errors', () => {
     expect(message).toContain('files[0].where.equal: is not a condition');
   });
 });
+
+describe('match', () => {
+  const reference = { id: 'enc-1', individual: { reference: 'Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|1234567893' } };
+
+  it('keeps the first capture group, so an NPI can be pulled out of a FHIR search reference', () => {
+    const result = map({ npi: { path: 'individual.reference', match: '\\|(\\d{10})$' } }, reference);
+    expect(result).toMatchObject({ ok: true, data: { npi: '1234567893' } });
+  });
+
+  it('rejects a value that does not match, naming the field and never the value', () => {
+    const result = map({ npi: { path: 'individual.reference', match: '^NPI:(\\d+)$' } }, reference);
+    expect(result.ok).toBe(false);
+    const reasons = (result as { reasons: string[] }).reasons.join(' ');
+    expect(reasons).toMatch(/npi: does not match/);
+    expect(reasons).not.toContain('1234567893');
+  });
+
+  it('reports an invalid expression when the mapping compiles', () => {
+    expect(() => compileMapping({ externalId: 'id', fields: { npi: { path: 'x', match: '(' } } })).toThrow(/fields\.npi\.match.*not a valid regular expression/s);
+  });
+});

@@ -36,6 +36,8 @@ export interface SourceObject {
   where?: WhereSpec;
   /** `each` only: target (relative to each built object) -> source (relative to each element). */
   fields?: FieldsSpec;
+  /** A regular expression: the value becomes its first capture group (or the whole match); no match is a row error. */
+  match?: string;
   convert?: string | string[];
   map?: Record<string, unknown>;
   default?: unknown;
@@ -600,7 +602,7 @@ interface Source {
 }
 
 const SOURCE_KINDS = ['path', 'const', 'template', 'each'] as const;
-const VALUE_OPTIONS = ['convert', 'map', 'default', 'required'] as const;
+const VALUE_OPTIONS = ['match', 'convert', 'map', 'default', 'required'] as const;
 const ALLOWED_KEYS: Record<(typeof SOURCE_KINDS)[number], readonly string[]> = {
   path: VALUE_OPTIONS,
   template: VALUE_OPTIONS,
@@ -752,6 +754,21 @@ function compileConvert(spec: unknown, at: Location, problems: Problems): Conver
   return ok ? (names as ConvertName[]) : undefined;
 }
 
+/** undefined: no match option; null: an invalid one (reported). */
+function compileMatch(pattern: unknown, at: Location, problems: Problems): RegExp | undefined | null {
+  if (pattern === undefined) return undefined;
+  if (typeof pattern !== 'string' || !pattern) {
+    problems.add(at, 'must be a regular expression as text');
+    return null;
+  }
+  try {
+    return new RegExp(pattern);
+  } catch (error) {
+    problems.add(at, `is not a valid regular expression: ${(error as Error).message}`);
+    return null;
+  }
+}
+
 function compileValueSource(
   spec: SourceObject,
   kind: 'path' | 'template',
@@ -765,6 +782,8 @@ function compileValueSource(
       ? compilePathOrReport(spec.path, bare ? at : [...at, 'path'], flat, problems)
       : compileTemplate(spec.template, [...at, 'template'], flat, problems);
   const convert = compileConvert(spec.convert, [...at, 'convert'], problems);
+  const matcher = compileMatch(spec.match, [...at, 'match'], problems);
+  if (matcher === null) return undefined;
   if (spec.map !== undefined && !isObject(spec.map)) problems.add([...at, 'map'], 'must be an object of source value -> target value');
   if (spec.required !== undefined && typeof spec.required !== 'boolean') problems.add([...at, 'required'], 'must be true or false');
   if (!read || !convert || (spec.map !== undefined && !isObject(spec.map))) return undefined;
@@ -781,6 +800,14 @@ function compileValueSource(
 
   const transform = (value: unknown, target: string, reasons: string[], element: string): unknown => {
     let current = value;
+    if (matcher) {
+      const found = isScalar(current) ? matcher.exec(String(current)) : null;
+      if (!found) {
+        reasons.push(`${target}: does not match ${JSON.stringify(spec.match)} (source ${sourceName}${element}: ${describeShape(current)})`);
+        return FAIL;
+      }
+      current = found[1] ?? found[0];
+    }
     for (const name of convert) {
       if (current === undefined) return undefined;
       const before = current;

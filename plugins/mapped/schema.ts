@@ -42,6 +42,7 @@ function sourceSchema(depth: number, description = 'Where a target value comes f
       each: Type.Optional(Type.String({ minLength: 1, description: 'Builds a list: one object per element of this source list (a lone object counts as one element).' })),
       where: Type.Optional(whereSchema),
       fields: Type.Optional(nestedFields),
+      match: Type.Optional(Type.String({ minLength: 1, description: 'A regular expression applied before convert: the value becomes its first capture group (or the whole match), e.g. `"\\|(\\d{10})$"` for the NPI at the end of `Practitioner?identifier=…|1234567893`. No match is a row error.' })),
       convert: Type.Optional(
         Type.Unsafe<string | string[]>({
           type: ['string', 'array'],
@@ -120,8 +121,6 @@ export const mappedConfigSchema = Type.Object(
     }),
     files: Type.Optional(Type.Array(fileRuleSchema, { minItems: 1, description: 'File rules, in processing order (put referenced entities first). Needs transport.files.' })),
     webhook: Type.Optional(webhookRuleSchema),
-    archiveFolder: Type.Optional(Type.String({ minLength: 1, description: 'Folder (relative to the transport root) processed files move to; absent: they stay, and the ledger keeps them from being read twice.' })),
-    quarantineFolder: Type.Optional(Type.String({ minLength: 1, description: 'Folder (relative to the transport root) unreadable or wrong-format files move to, with a `.reason.txt` beside them; absent: they stay, marked quarantined in the ledger.' })),
   },
   { additionalProperties: false, description: 'Declarative mapping of files and webhook bodies onto canonical entities, for systems without a code plugin.' },
 );

@@ -114,6 +114,7 @@ describe('npm start on the shipped config', () => {
     // 6 + 7 synthetic patients in the two practices' exports.
     await eventually(async () => ((await countRecords('Patient')) === 13 ? true : undefined), '13 patients');
     await eventually(async () => ((await countRecords('Practitioner')) === 43 ? true : undefined), '43 practitioners');
+    await eventually(async () => ((await countRecords('Encounter')) === 150 ? true : undefined), '150 encounters');
     await eventually(async () => ((await countRecords('CatalogItem')) === 6 ? true : undefined), '6 catalog items');
     const lastRun = await eventually(async () => {
       const connectors = await api<{ items: { id: string; lastRun?: { status: string; counts: Record<string, number> } }[] }>('/api/connectors');

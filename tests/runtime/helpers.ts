@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { Registry } from 'prom-client';
 import { loadConfigText } from '../../core/config/load.js';
 import type { HubConfig } from '../../core/config/types.js';
@@ -53,6 +54,42 @@ export async function loadTestConfig(
   return { config, loader };
 }
 
+export interface TestStore {
+  store: Store;
+  /** Closes the store and drops its PostgreSQL schema. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * A store of its own: a fresh schema on the real PostgreSQL (quick to create), or the embedded
+ * PGlite a hub uses when no DATABASE_URL is set.
+ */
+export async function openTestStore(kind: 'postgres' | 'pglite' = 'postgres'): Promise<TestStore> {
+  if (kind === 'pglite') {
+    const store = await openStore({});
+    return { store, dispose: () => store.close() };
+  }
+  const schema = freshSchema();
+  const store = await openStore({ databaseUrl: PG_URL, schema });
+  return {
+    store,
+    async dispose() {
+      await store.close();
+      await dropSchema(schema);
+    },
+  };
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
 export interface TestHub {
   config: HubConfig;
   store: Store;
@@ -63,21 +100,22 @@ export interface TestHub {
 }
 
 /**
- * A HubRuntime over the given YAML. The store is in-memory PGlite unless one is passed (a second
- * runtime over the same data, or PostgreSQL).
+ * A HubRuntime over the given YAML. The store is a fresh PostgreSQL schema (or PGlite) unless one
+ * is passed, for a second runtime over the same data; a passed store is left open on close.
  */
 export async function startTestHub(options: {
   yaml: string;
   plugins: PluginDefinition<any>[];
   env?: NodeJS.ProcessEnv;
-  store?: Store;
+  store?: Store | 'postgres' | 'pglite';
   redisUrl?: string;
   tuning?: WorkerTuning;
   workers?: boolean;
   scheduler?: boolean;
 }): Promise<TestHub> {
   const { config, loader } = await loadTestConfig(options.yaml, options.plugins, options.env);
-  const store = options.store ?? (await openStore({}));
+  const owned = typeof options.store === 'object' ? undefined : await openTestStore(options.store);
+  const store = owned?.store ?? (options.store as Store);
   const runtime = await HubRuntime.create({
     config,
     store,
@@ -98,7 +136,7 @@ export async function startTestHub(options: {
     close() {
       closed ??= (async () => {
         await runtime.close(2000);
-        if (!options.store) await store.close();
+        await owned?.dispose();
       })();
       return closed;
     },

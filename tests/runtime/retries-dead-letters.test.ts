@@ -4,7 +4,7 @@
  * the dead letters, where an operator sees why (never the key itself) and replays it once fixed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InputError, PermanentError, TransientError } from '../../core/errors.js';
+import { InputError, NotFoundError, PermanentError, TransientError } from '../../core/errors.js';
 import { REDACTED } from '../../core/redaction.js';
 import { definePlugin, Type } from '../../core/sdk/index.js';
 import { ehrPatient } from './fixtures/patients.js';
@@ -152,35 +152,50 @@ describe('retries and dead letters', () => {
     expect((await runsOf(store, 'roster-import')).filter((r) => r.jobId === jobId)).toHaveLength(1);
   });
 
-  it('replaying one dead letter after the fix runs it again and it leaves the dead letters', async () => {
+  it('replaying one dead letter after the fix runs that job again, and no other, and it leaves the dead letters', async () => {
     const { runtime, store } = hub;
-    const letter = (await deadLetters()).find((l) => l.connectorId === 'eligibility');
-    expect(letter).toBeDefined();
+    const letters = await deadLetters();
+    const roster = letters.find((l) => l.connectorId === 'roster-import')!;
+    const eligibility = letters.find((l) => l.connectorId === 'eligibility')!;
+    // An operator replays by job id alone, so one id must never name two connectors' letters.
+    expect(roster.jobId).not.toBe(eligibility.jobId);
 
+    world.rosterFixed = true;
     world.payerAcceptsKey = true;
-    await runtime.services().deadLetters.replay(letter!.jobId, ALL);
+    await runtime.services().deadLetters.replay(roster.jobId, ALL);
 
-    const run = await finishedRun(store, 'eligibility', letter!.jobId);
-    expect(run.counts.eligibilityChecks).toBe(1);
+    const run = await finishedRun(store, 'roster-import', roster.jobId);
+    expect(run.counts.rows).toBe(12);
     await eventually('the replayed job to leave the dead letters', async () =>
-      (await deadLetters()).every((l) => l.jobId !== letter!.jobId),
+      (await deadLetters()).every((l) => l.jobId !== roster.jobId),
     );
-    // The roster letter is still there: replaying one touches no other.
-    expect((await deadLetters()).map((l) => l.connectorId)).toEqual(['roster-import']);
+    // The eligibility letter was not touched: still there, still with its single failed run.
+    expect((await deadLetters()).map((l) => l.jobId)).toEqual([eligibility.jobId]);
+    expect((await runsOf(store, 'eligibility')).filter((r) => r.jobId === eligibility.jobId).map((r) => r.status)).toEqual(['failed']);
+
+    await runtime.services().deadLetters.replay(eligibility.jobId, ALL);
+    expect((await finishedRun(store, 'eligibility', eligibility.jobId)).counts.eligibilityChecks).toBe(1);
+    await eventually('no dead letters left', async () => (await deadLetters()).length === 0, { describe: deadLetters });
+  });
+
+  it('replaying a job id that is not a dead letter says so', async () => {
+    await expect(hub.runtime.services().deadLetters.replay('sync-eligibility-not-a-job', ALL)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('replaying all dead letters runs every one of them and empties the list', async () => {
     const { runtime, store } = hub;
     world.payerAcceptsKey = false;
-    const extra = await Promise.all([
+    world.rosterFixed = false;
+    const jobs = await Promise.all([
       runtime.runNow('eligibility', { requestedBy: 'ops@riverside' }),
       runtime.runNow('eligibility', { requestedBy: 'ops@riverside' }),
+      runtime.runNow('roster-import', { requestedBy: 'ops@riverside' }),
     ]);
     const letters = await eventually('three dead letters', async () => {
       const all = await deadLetters();
       return all.length === 3 ? all : undefined;
     });
-    expect(new Set(letters.map((l) => l.jobId))).toEqual(new Set([...extra.map((e) => e.jobId), letters.find((l) => l.connectorId === 'roster-import')!.jobId]));
+    expect(new Set(letters.map((l) => l.jobId))).toEqual(new Set(jobs.map((j) => j.jobId)));
 
     world.payerAcceptsKey = true;
     world.rosterFixed = true;

@@ -1,6 +1,7 @@
 /**
- * Riverside Family Medicine's EHR connector pulls patients into the hub. An operator runs it by
- * hand, looks at its status, and pauses it for the EHR's maintenance window.
+ * Riverside Family Medicine's EHR connector pulls patients into the hub, here on the embedded
+ * database a hub uses when no DATABASE_URL is set. An operator runs it by hand, looks at its
+ * status, and pauses it for the EHR's maintenance window.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../core/errors.js';
@@ -54,7 +55,7 @@ describe('a connector runs its sync through its BullMQ queue', () => {
   let hub: TestHub;
 
   beforeAll(async () => {
-    hub = await startTestHub({ yaml, plugins: [ehrPlugin, payrollPlugin] });
+    hub = await startTestHub({ yaml, plugins: [ehrPlugin, payrollPlugin], store: 'pglite' });
   });
 
   afterAll(async () => {
