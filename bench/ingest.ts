@@ -14,6 +14,7 @@ import { createPgliteDriver } from '../core/store/pglite-driver.js';
 import type { SqlDriver } from '../core/store/sql.js';
 import { SqlStore } from '../core/store/sql-store.js';
 import type { RecordInput } from '../core/store/types.js';
+import { benchPostgresUrl } from './support.js';
 import type { BenchRow } from './types.js';
 
 export interface IngestBenchOptions {
@@ -21,7 +22,7 @@ export interface IngestBenchOptions {
   records?: number;
   /** Records per commit. @defaultValue 1,000 */
   batchSize?: number;
-  /** @defaultValue BENCH_DATABASE_URL, DATABASE_URL, or postgres://postgres@127.0.0.1:5432/test */
+  /** @defaultValue BENCH_DATABASE_URL, DATABASE_URL, or postgres://postgres@127.0.0.1:5432/test (loopback only) */
   databaseUrl?: string;
   /** Canonical type of the generated records. @defaultValue `Patient` */
   type?: string;
@@ -36,7 +37,8 @@ export default async function ingestBench(options: IngestBenchOptions = {}): Pro
   const batchSize = options.batchSize ?? 1000;
   const type = options.type ?? 'Patient';
   const makeRecord = options.makeRecord ?? syntheticPatient;
-  const databaseUrl = options.databaseUrl ?? process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  // The benchmark drops the schema it made, so by default it only runs against a loopback server.
+  const databaseUrl = options.databaseUrl ?? benchPostgresUrl();
   if (!Number.isInteger(count) || count < batchSize) throw new RangeError(`records must be an integer ≥ batchSize (${batchSize}), got ${count}`);
 
   const records = makeInputs(count, type, makeRecord, 'bench');

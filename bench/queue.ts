@@ -3,12 +3,13 @@
  * run row + commit) against raw BullMQ no-op jobs, on the same Redis, with the same job count, job
  * options and concurrency, measured side by side in the same run.
  *
- *   npm run bench -- queue        (BENCH_QUEUE_JOBS=5000, BENCH_QUEUE_CONCURRENCY=8, REDIS_URL, BENCH_DATABASE_URL)
+ *   npm run bench -- queue        (BENCH_QUEUE_JOBS=5000, BENCH_QUEUE_CONCURRENCY=8, BENCH_ROUNDS=5, REDIS_URL, BENCH_DATABASE_URL)
  *
- * Each timing runs from the first add to the worker's last 'completed' event; jobs are added with
+ * Each slice is timed from the first add to the worker's last 'completed' event; jobs are added with
  * addBulk in chunks on both sides, so enqueue costs the same and the difference is the hub's work.
+ * The slices alternate between the sides, so a busy moment of the machine hits both.
  */
-import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import { Queue, Worker, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Registry } from 'prom-client';
 import { createLogger } from '../core/logging.js';
 import { SCHEMA_VERSION } from '../core/model/index.js';
@@ -19,13 +20,13 @@ import { ConnectorQueues, queueName } from '../core/runtime/queues.js';
 import { redisOptionsFromUrl } from '../core/runtime/redis.js';
 import { definePlugin, Type, type PluginDefinition } from '../core/sdk/index.js';
 import {
+  alternate,
   benchConnector,
   benchHubConfig,
   benchRedisUrl,
   envInteger,
   freshTag,
   openBenchStore,
-  perSecond,
   removeQueues,
   withCleanUp,
   type BenchStore,
@@ -35,13 +36,15 @@ import {
 import type { BenchRow } from './types.js';
 
 export interface QueueBenchOptions {
-  /** Jobs per timed run, on each side. @defaultValue 5,000 (or BENCH_QUEUE_JOBS) */
+  /** Timed jobs on each side. @defaultValue 5,000 (or BENCH_QUEUE_JOBS) */
   jobs?: number;
   /** Worker concurrency, on each side. @defaultValue 8 (or BENCH_QUEUE_CONCURRENCY) */
   concurrency?: number;
+  /** The timed jobs run in this many alternating slices per side. @defaultValue 5 (or BENCH_ROUNDS) */
+  rounds?: number;
   /** Untimed jobs first, on each side, so JIT, pools and PGlite are warm. @defaultValue 1,000 */
   warmupJobs?: number;
-  /** Longest a timed run may take before the benchmark gives up. @defaultValue 180,000 */
+  /** Longest one slice may take before the benchmark gives up. @defaultValue 180,000 */
   timeoutMs?: number;
 }
 
@@ -64,15 +67,23 @@ const ADD_CHUNK = 1000;
 interface Settings {
   jobs: number;
   concurrency: number;
+  rounds: number;
   warmupJobs: number;
   timeoutMs: number;
   redisUrl: string;
+}
+
+/** One side of the comparison: a queue to add to and the worker's completions to wait for. */
+interface Side {
+  add(count: number): Promise<void>;
+  completions: Completions;
 }
 
 export default async function queueBench(options: QueueBenchOptions = {}): Promise<BenchRow[]> {
   const settings: Settings = {
     jobs: options.jobs ?? envInteger('BENCH_QUEUE_JOBS', 5000),
     concurrency: options.concurrency ?? envInteger('BENCH_QUEUE_CONCURRENCY', 8),
+    rounds: options.rounds ?? envInteger('BENCH_ROUNDS', 5),
     warmupJobs: options.warmupJobs ?? 1000,
     timeoutMs: options.timeoutMs ?? 180_000,
     redisUrl: benchRedisUrl(),
@@ -84,15 +95,22 @@ export default async function queueBench(options: QueueBenchOptions = {}): Promi
     rows.push(
       await withCleanUp(async (defer) => {
         defer(() => opened.dispose());
-        // The raw side runs right before the hub side, so both see the same machine state.
-        const baseline = await rawRate(settings, defer);
-        const value = await hubRate(settings, variant, opened, defer);
+        const raw = await rawSide(settings, defer);
+        const hub = await hubSide(settings, variant, opened, defer);
+        await timed(raw, settings.warmupJobs, settings.timeoutMs);
+        await timed(hub.side, settings.warmupJobs, settings.timeoutMs);
+        const [baseline, value] = await alternate(
+          settings.jobs,
+          settings.rounds,
+          [raw, hub.side].map((side) => (count: number) => timed(side, count, settings.timeoutMs)),
+        );
+        await hub.check(settings.warmupJobs + settings.jobs);
         return {
           name: `hub worker, sync job emitting ${variant.recordsPerJob ? '1 record' : 'nothing'} → ${opened.label} (${settings.jobs.toLocaleString('en-US')} jobs, concurrency ${settings.concurrency})`,
           unit: 'jobs/s',
-          value,
-          baselineName: `raw BullMQ Worker, async no-op processor (same Redis, job count, job options and concurrency)`,
-          baseline,
+          value: value!,
+          baselineName: `raw BullMQ Worker, async no-op processor (same Redis, job count, job options and concurrency; ${settings.rounds} alternating rounds)`,
+          baseline: baseline!,
         };
       }),
     );
@@ -105,14 +123,17 @@ function syncJob(): HubJobData {
   return { kind: 'sync', connectorId: CONNECTOR_ID, tenant: 'bench', trigger: 'manual' };
 }
 
-/** The hub's job options for the bench connector (retries, backoff, completed-job trimming). */
-function hubJobOptions(concurrency: number) {
-  const connector = benchConnector({ id: CONNECTOR_ID, plugin: 'bench-sync', concurrency });
-  // jobOptions is pure: this ConnectorQueues never opens a queue.
-  return new ConnectorQueues(new Map([[connector.id, connector]]), {}, 'unused').jobOptions(connector);
+/** Adds `count` jobs with addBulk in chunks, with the hub's job options, on both sides alike. */
+function bulkAdder(queue: Queue<HubJobData>, opts: JobsOptions): (count: number) => Promise<void> {
+  return async (count) => {
+    for (let start = 0; start < count; start += ADD_CHUNK) {
+      const size = Math.min(ADD_CHUNK, count - start);
+      await queue.addBulk(Array.from({ length: size }, () => ({ name: 'sync', data: syncJob(), opts })));
+    }
+  };
 }
 
-async function rawRate(settings: Settings, defer: Defer): Promise<number> {
+async function rawSide(settings: Settings, defer: Defer): Promise<Side> {
   const prefix = `bench-queue-raw-${freshTag()}`;
   const name = queueName(CONNECTOR_ID);
   defer(() => removeQueues(settings.redisUrl, prefix, [name]));
@@ -128,19 +149,13 @@ async function rawRate(settings: Settings, defer: Defer): Promise<number> {
   });
   worker.on('error', () => {});
   defer(() => worker.close());
-  const completions = new Completions(worker, 'raw BullMQ');
-  const opts = hubJobOptions(settings.concurrency);
-  const add = async (count: number) => {
-    for (let start = 0; start < count; start += ADD_CHUNK) {
-      const size = Math.min(ADD_CHUNK, count - start);
-      await queue.addBulk(Array.from({ length: size }, () => ({ name: 'sync', data: syncJob(), opts })));
-    }
-  };
-  await timed(add, completions, settings.warmupJobs, settings.timeoutMs);
-  return timed(add, completions, settings.jobs, settings.timeoutMs);
+  const connector = benchConnector({ id: CONNECTOR_ID, plugin: 'bench-sync', concurrency: settings.concurrency });
+  // jobOptions is pure: this ConnectorQueues never opens a queue.
+  const opts = new ConnectorQueues(new Map([[connector.id, connector]]), {}, prefix).jobOptions(connector);
+  return { add: bulkAdder(queue, opts), completions: new Completions(worker, 'raw BullMQ') };
 }
 
-async function hubRate(settings: Settings, variant: Variant, opened: BenchStore, defer: Defer): Promise<number> {
+async function hubSide(settings: Settings, variant: Variant, opened: BenchStore, defer: Defer): Promise<{ side: Side; check(total: number): Promise<void> }> {
   const prefix = `bench-queue-hub-${freshTag()}`;
   defer(() => removeQueues(settings.redisUrl, prefix, [queueName(CONNECTOR_ID)]));
   const plugin = benchPlugin(variant.recordsPerJob);
@@ -155,26 +170,19 @@ async function hubRate(settings: Settings, variant: Variant, opened: BenchStore,
   });
   defer(() => runtime.close(5000));
   runtime.startWorkers();
-  const completions = new Completions(hubWorker(runtime), 'hub');
-  const queue = runtime.queues.get(CONNECTOR_ID);
-  const opts = runtime.queues.jobOptions(connector);
-  const add = async (count: number) => {
-    for (let start = 0; start < count; start += ADD_CHUNK) {
-      const size = Math.min(ADD_CHUNK, count - start);
-      await queue.addBulk(Array.from({ length: size }, () => ({ name: 'sync', data: syncJob(), opts })));
+  const side = {
+    add: bulkAdder(runtime.queues.get(CONNECTOR_ID), runtime.queues.jobOptions(connector)),
+    completions: new Completions(hubWorker(runtime), 'hub'),
+  };
+  // Every job must have done its real work, or the figure measures something else.
+  const check = async (total: number) => {
+    if (plugin.syncs() !== total) throw new Error(`hub: the plugin's sync ran ${plugin.syncs()} times for ${total} jobs`);
+    const stored = await opened.store.countRecords({ type: 'Employee' });
+    if (stored !== total * variant.recordsPerJob) {
+      throw new Error(`hub: expected ${total * variant.recordsPerJob} Employee records in the store, found ${stored} (rejected by validation?)`);
     }
   };
-  await timed(add, completions, settings.warmupJobs, settings.timeoutMs);
-  const rate = await timed(add, completions, settings.jobs, settings.timeoutMs);
-
-  // Every job must have done its real work, or the figure measures something else.
-  const total = settings.warmupJobs + settings.jobs;
-  if (plugin.syncs() !== total) throw new Error(`hub: the plugin's sync ran ${plugin.syncs()} times for ${total} jobs`);
-  const stored = await opened.store.countRecords({ type: 'Employee' });
-  if (stored !== total * variant.recordsPerJob) {
-    throw new Error(`hub: expected ${total * variant.recordsPerJob} Employee records in the store, found ${stored} (rejected by validation?)`);
-  }
-  return rate;
+  return { side, check };
 }
 
 /**
@@ -254,14 +262,14 @@ class Completions {
   }
 }
 
-/** Jobs per second from the first add to the last completion of `count` jobs. */
-async function timed(add: (count: number) => Promise<void>, completions: Completions, count: number, timeoutMs: number): Promise<number> {
-  const target = completions.count + count;
+/** Milliseconds from the first add to the completion of the last of `count` jobs. */
+async function timed(side: Side, count: number, timeoutMs: number): Promise<number> {
+  const target = side.completions.count + count;
   const started = performance.now();
-  const finished = completions.until(target, timeoutMs);
+  const finished = side.completions.until(target, timeoutMs);
   // A failing add must not leave `finished` rejecting unobserved.
   finished.catch(() => undefined);
-  await add(count);
+  await side.add(count);
   await finished;
-  return perSecond(count, started, performance.now());
+  return performance.now() - started;
 }

@@ -203,7 +203,18 @@ export async function withCleanUp<T>(body: (defer: Defer) => Promise<T>): Promis
   return result;
 }
 
-/** Events per second, rounded. */
-export function perSecond(count: number, startedMs: number, endedMs: number): number {
-  return Math.round(count / ((endedMs - startedMs) / 1000));
+/**
+ * Splits `count` units into `rounds` slices and runs them on each side in turn (A B, B A, A B…), so
+ * both sides meet the same moments of a busy machine and neither always runs right after the
+ * other. Each side returns the milliseconds its slice took; the result is units per second per side.
+ */
+export async function alternate(count: number, rounds: number, sides: ((units: number) => Promise<number>)[]): Promise<number[]> {
+  const elapsedMs = sides.map(() => 0);
+  const indexes = sides.map((_, i) => i);
+  for (let round = 0; round < rounds; round++) {
+    const units = Math.floor(count / rounds) + (round < count % rounds ? 1 : 0);
+    if (units === 0) continue;
+    for (const i of round % 2 === 0 ? indexes : [...indexes].reverse()) elapsedMs[i] += await sides[i]!(units);
+  }
+  return elapsedMs.map((ms) => Math.round(count / (ms / 1000)));
 }

@@ -2,9 +2,10 @@
  * Accepted webhook events per second: the hub's full intake (createHttpApp → HMAC check → JSON
  * parse → raw event kept in the store → job enqueued on Redis → 202) against a bare hono handler
  * that reads the body and enqueues a BullMQ job on the same Redis. Both are served by
- * @hono/node-server on 127.0.0.1 and driven from this process by the same bounded fetch loops.
+ * @hono/node-server on 127.0.0.1 and driven from this process by the same bounded fetch loops, in
+ * slices that alternate between the two, so a busy moment of the machine hits both.
  *
- *   npm run bench -- webhook      (BENCH_WEBHOOK_REQUESTS=5000, BENCH_WEBHOOK_IN_FLIGHT=32, REDIS_URL, BENCH_DATABASE_URL)
+ *   npm run bench -- webhook      (BENCH_WEBHOOK_REQUESTS=5000, BENCH_WEBHOOK_IN_FLIGHT=32, BENCH_ROUNDS=5, REDIS_URL, BENCH_DATABASE_URL)
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,13 +26,13 @@ import { redisOptionsFromUrl } from '../core/runtime/redis.js';
 import { createWebhookReceiver } from '../core/webhooks/receive.js';
 import { builtinPlugins } from '../plugins/index.js';
 import {
+  alternate,
   benchConnector,
   benchHubConfig,
   benchRedisUrl,
   envInteger,
   freshTag,
   openBenchStore,
-  perSecond,
   removeQueues,
   withCleanUp,
   type BenchStore,
@@ -45,9 +46,11 @@ export interface WebhookBenchOptions {
   requests?: number;
   /** Requests in flight at once (concurrent fetch loops). @defaultValue 32 (or BENCH_WEBHOOK_IN_FLIGHT) */
   inFlight?: number;
+  /** The timed requests go in this many alternating slices per side. @defaultValue 5 (or BENCH_ROUNDS) */
+  rounds?: number;
   /** Untimed requests first, on each side. @defaultValue 500 */
   warmupRequests?: number;
-  /** Longest a timed run may take. @defaultValue 120,000 */
+  /** Longest one slice may take. @defaultValue 120,000 */
   timeoutMs?: number;
 }
 
@@ -60,6 +63,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
 interface Settings {
   requests: number;
   inFlight: number;
+  rounds: number;
   warmupRequests: number;
   timeoutMs: number;
   redisUrl: string;
@@ -69,6 +73,7 @@ export default async function webhookBench(options: WebhookBenchOptions = {}): P
   const settings: Settings = {
     requests: options.requests ?? envInteger('BENCH_WEBHOOK_REQUESTS', 5000),
     inFlight: options.inFlight ?? envInteger('BENCH_WEBHOOK_IN_FLIGHT', 32),
+    rounds: options.rounds ?? envInteger('BENCH_ROUNDS', 5),
     warmupRequests: options.warmupRequests ?? 500,
     timeoutMs: options.timeoutMs ?? 120_000,
     redisUrl: benchRedisUrl(),
@@ -80,15 +85,24 @@ export default async function webhookBench(options: WebhookBenchOptions = {}): P
     rows.push(
       await withCleanUp(async (defer) => {
         defer(() => opened.dispose());
-        // The bare side runs right before the hub side, so both see the same machine state.
-        const baseline = await measure('bare', await bareServer(settings.redisUrl, defer), settings);
-        const value = await measure('hub', await hubServer(settings.redisUrl, opened, defer), settings);
+        const endpoints = [await bareServer(settings.redisUrl, defer), await hubServer(settings.redisUrl, opened, defer)];
+        for (const endpoint of endpoints) await timed(endpoint, settings.warmupRequests, settings);
+        const [baseline, value] = await alternate(
+          settings.requests,
+          settings.rounds,
+          endpoints.map((endpoint) => (count: number) => timed(endpoint, count, settings)),
+        );
+        for (const endpoint of endpoints) {
+          const queued = await endpoint.queued();
+          const expected = settings.warmupRequests + settings.requests;
+          if (queued !== expected) throw new Error(`${endpoint.label}: ${expected} events accepted but ${queued} jobs queued`);
+        }
         return {
           name: `hub POST /webhooks/:id (mapped plugin, HMAC + timestamp, raw event → ${opened.label}, enqueue) (${settings.requests.toLocaleString('en-US')} requests, ${settings.inFlight} in flight)`,
           unit: 'events/s',
-          value,
-          baselineName: 'bare hono handler: read body, queue.add on the same Redis (same client, requests, concurrency)',
-          baseline,
+          value: value!,
+          baselineName: `bare hono handler: read body, queue.add on the same Redis (same client, requests, concurrency; ${settings.rounds} alternating rounds)`,
+          baseline: baseline!,
           target: '≥ 0.5× bare',
         };
       }),
@@ -98,6 +112,7 @@ export default async function webhookBench(options: WebhookBenchOptions = {}): P
 }
 
 interface Endpoint {
+  label: string;
   url: string;
   /** Jobs the side has queued so far, to check every accepted event was enqueued. */
   queued(): Promise<number>;
@@ -147,7 +162,7 @@ async function hubServer(redisUrl: string, opened: BenchStore, defer: Defer): Pr
   };
   const url = await listen(createHttpApp(services).fetch, defer);
   const queue = runtime.queues.get(CONNECTOR_ID);
-  return { url: `${url}/webhooks/${CONNECTOR_ID}`, queued: () => queue.getWaitingCount() };
+  return { label: 'hub', url: `${url}/webhooks/${CONNECTOR_ID}`, queued: () => queue.getWaitingCount() };
 }
 
 async function bareServer(redisUrl: string, defer: Defer): Promise<Endpoint> {
@@ -167,7 +182,7 @@ async function bareServer(redisUrl: string, defer: Defer): Promise<Endpoint> {
     return c.json({ eventId, duplicate: false }, 202);
   });
   const url = await listen(app.fetch, defer);
-  return { url: `${url}/webhooks/${CONNECTOR_ID}`, queued: () => queue.getWaitingCount() };
+  return { label: 'bare', url: `${url}/webhooks/${CONNECTOR_ID}`, queued: () => queue.getWaitingCount() };
 }
 
 function listen(fetch: (request: Request) => Response | Promise<Response>, defer: Defer): Promise<string> {
@@ -219,16 +234,12 @@ function prepare(count: number, tag: string): PreparedRequest[] {
   });
 }
 
-async function measure(label: string, endpoint: Endpoint, settings: Settings): Promise<number> {
-  await drive(label, endpoint.url, prepare(settings.warmupRequests, `warm-${freshTag()}`), settings);
-  const requests = prepare(settings.requests, freshTag());
+/** Milliseconds to send `count` fresh signed requests; preparing them is not timed. */
+async function timed(endpoint: Endpoint, count: number, settings: Settings): Promise<number> {
+  const requests = prepare(count, freshTag());
   const started = performance.now();
-  await drive(label, endpoint.url, requests, settings);
-  const rate = perSecond(requests.length, started, performance.now());
-  const queued = await endpoint.queued();
-  const expected = settings.warmupRequests + settings.requests;
-  if (queued !== expected) throw new Error(`${label}: ${expected} events accepted but ${queued} jobs queued`);
-  return rate;
+  await drive(endpoint.label, endpoint.url, requests, settings);
+  return performance.now() - started;
 }
 
 /** Sends every request with `inFlight` loops; any answer but 202, a network error or the time limit fails the run. */

@@ -65,11 +65,16 @@ export async function startHub(options: StartOptions): Promise<RunningHub> {
 
     if (role === 'all' || role === 'scheduler') {
       await runtime.startScheduler();
-      const prune = () =>
-        store
-          .pruneRawEvents(new Date(Date.now() - config.hub.rawEventRetentionDays * DAY_MS))
-          .then((n) => n && logger.info({ removed: n }, 'pruned raw webhook events past retention'))
-          .catch((error) => logger.warn({ err: error }, 'raw event pruning failed'));
+      const prune = async () => {
+        try {
+          const cutoff = new Date(Date.now() - config.hub.rawEventRetentionDays * DAY_MS);
+          const rawEvents = await store.pruneRawEvents(cutoff);
+          const outbox = await store.pruneDispatchedEvents(cutoff);
+          if (rawEvents || outbox) logger.info({ rawEvents, outbox }, 'pruned raw webhook events and dispatched outbox rows past retention');
+        } catch (error) {
+          logger.warn({ err: error }, 'pruning past retention failed; will try again');
+        }
+      };
       void prune();
       const timer = setInterval(prune, 6 * 3600 * 1000);
       timer.unref();

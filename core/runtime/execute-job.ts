@@ -138,6 +138,9 @@ async function runHook(
         headers: raw.headers,
         body,
       });
+      // Marked after the records commit: a crash in between repeats the event, never loses it.
+      await ctx.flush();
+      await store.markRawEventProcessed(connector.config.id, raw.eventId);
       return;
     }
     case 'deliver': {

@@ -4,7 +4,7 @@ import { redisOptionsFromUrl } from './redis.js';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { ConnectorConfig, HubConfig } from '../config/types.js';
-import { describeError, isRetryable, NotFoundError } from '../errors.js';
+import { describeError, InputError, isRetryable, NotFoundError } from '../errors.js';
 import type { ConnectorStatus, HubServices } from '../http/services.js';
 import type { HubJobData } from '../queue/types.js';
 import { redactor } from '../redaction.js';
@@ -46,7 +46,7 @@ export class HubRuntime {
   private readonly connection: ConnectionOptions;
   private readonly dispatcher: RouteDispatcher;
   private readonly shutdown = new AbortController();
-  private redis: Redis | undefined;
+  private redis: { client: Redis; connected: Promise<void> } | undefined;
   private readonly jobCounter: Counter<'connector' | 'kind' | 'outcome'>;
   private readonly jobDuration: Histogram<'connector' | 'kind'>;
   private readonly recordCounter: Counter<'connector' | 'change'>;
@@ -116,7 +116,7 @@ export class HubRuntime {
 
   /** Reconciles the YAML schedules with Redis (scheduler role). */
   async startScheduler(): Promise<void> {
-    const redis = this.redisClient();
+    const redis = await this.redisClient();
     const result = await reconcileSchedules({
       connectors: this.options.config.connectors,
       queues: this.queues,
@@ -128,6 +128,9 @@ export class HubRuntime {
   }
 
   private async process(runtime: ConnectorRuntime, job: Job<HubJobData>): Promise<unknown> {
+    // Started more often than it finished: the job was taken over from a worker that died in it
+    // (SIGKILL, OOM). That worker's run would otherwise read "running" for ever.
+    if (job.id && job.attemptsStarted > job.attemptsMade + 1) await this.closeInterruptedRuns(runtime.config.id, job.id);
     const stop = this.jobDuration.startTimer({ connector: runtime.config.id, kind: job.data.kind });
     const { run, error } = await executeJob(
       { store: this.options.store, logger: this.options.logger, onCommit: (result) => this.onCommit(runtime, result) },
@@ -145,6 +148,19 @@ export class HubRuntime {
     const message = redactor.redactString(describeError(error));
     // A non-retryable error skips the remaining attempts and goes straight to the dead letters.
     throw retry ? new Error(message) : new UnrecoverableError(message);
+  }
+
+  private async closeInterruptedRuns(connectorId: string, jobId: string): Promise<void> {
+    const { store } = this.options;
+    const running = await store.listRuns({ connectorId, status: 'running', limit: 1000 });
+    for (const run of running.items) {
+      if (run.jobId !== jobId) continue;
+      await store.finishRun(run.id, {
+        status: 'failed',
+        counts: run.counts,
+        error: 'interrupted: the worker running this job stopped (killed or crashed); another worker took the job over',
+      });
+    }
   }
 
   private onCommit(runtime: ConnectorRuntime, result: CommitResult): void {
@@ -198,6 +214,12 @@ export class HubRuntime {
   async runNow(id: string, options: { full?: boolean; requestedBy: string }): Promise<{ jobId: string }> {
     const c = this.connector(id);
     if (!c.plugin.sync) throw new NotFoundError(`connector "${id}" (plugin ${c.plugin.name}) has no sync to run`);
+    // No worker takes a disabled connector's jobs: the run would wait, unseen, until it is enabled.
+    if (!c.config.enabled) {
+      throw new InputError(`connector "${id}" is disabled (enabled: false in the configuration); enable it to run it`, [
+        { path: `/connectors/${id}/enabled`, message: 'the connector is disabled' },
+      ]);
+    }
     const { jobId } = await this.queues.enqueue({
       kind: 'sync',
       connectorId: id,
@@ -239,15 +261,22 @@ export class HubRuntime {
 
   /** Answers PING, for /readyz. */
   async pingRedis(): Promise<void> {
-    await this.redisClient().ping();
+    await (await this.redisClient()).ping();
   }
 
-  private redisClient(): Redis {
+  /**
+   * A client that fails fast while Redis is away (no offline queue), which is what readiness wants;
+   * but the first command waits for the first connection, or it would fail on a healthy Redis too.
+   */
+  private async redisClient(): Promise<Redis> {
     if (!this.redis) {
-      this.redis = new Redis(this.options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
-      this.redis.on('error', () => {});
+      const client = new Redis(this.options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+      client.on('error', () => {});
+      // A failed first connection is reported by the command that needed it; ioredis keeps retrying.
+      this.redis = { client, connected: client.connect().catch(() => undefined) };
     }
-    return this.redis;
+    await this.redis.connected;
+    return this.redis.client;
   }
 
   /**
@@ -261,7 +290,7 @@ export class HubRuntime {
     clearTimeout(timer);
     await this.dispatcher.stop();
     await this.queues.close();
-    this.redis?.disconnect();
+    this.redis?.client.disconnect();
     await Promise.allSettled([...this.connectors.values()].map((c) => c.files?.close()));
   }
 }

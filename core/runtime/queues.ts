@@ -9,6 +9,9 @@ export function queueName(connectorId: string): string {
   return `connector.${connectorId}`;
 }
 
+/** Dead letters read per round trip when replaying them all. */
+const REPLAY_PAGE = 100;
+
 /** How long finished jobs are kept in Redis; runs in the store are the lasting history. */
 const KEEP_COMPLETED = { age: 24 * 3600, count: 1000 };
 
@@ -115,13 +118,28 @@ export class ConnectorQueues implements JobEnqueuer {
     for (const id of connectorIds) {
       if (!this.connectors.has(id)) continue;
       const queue = this.get(id);
-      // Page through: retried jobs leave the failed set, so always read from the start.
-      for (;;) {
-        const jobs = (await queue.getFailed(0, 99)).filter(Boolean);
-        if (!jobs.length) break;
-        for (const job of jobs) {
+      // The dead letters as they are now, read before any is replayed: a replayed job that fails
+      // again at once is back in the failed set, and re-reading it there would replay it again
+      // (and again, for as long as the fault lasts).
+      const letters: Job<HubJobData>[] = [];
+      const seen = new Set<string>();
+      for (let start = 0; ; start += REPLAY_PAGE) {
+        const page = await queue.getFailed(start, start + REPLAY_PAGE - 1);
+        for (const job of page) {
+          // A job removed between BullMQ's two reads comes back empty.
+          if (!job || seen.has(job.id as string)) continue;
+          seen.add(job.id as string);
+          letters.push(job);
+        }
+        if (page.length < REPLAY_PAGE) break;
+      }
+      for (const job of letters) {
+        try {
           await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
           count++;
+        } catch (error) {
+          // Replayed (or removed) by someone else since the list was read: nothing left to do.
+          if (await job.isFailed()) throw error;
         }
       }
     }

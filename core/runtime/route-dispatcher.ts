@@ -27,6 +27,7 @@ export class RouteDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
+  private stopped = false;
 
   constructor(
     private readonly store: Store,
@@ -38,6 +39,7 @@ export class RouteDispatcher {
 
   /** Asks for a dispatch soon; calls while one runs coalesce into one more pass. */
   kick(): void {
+    if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
@@ -62,9 +64,12 @@ export class RouteDispatcher {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.running;
+    // A pass that ends with a kick pending starts another; wait for that one too, so nothing
+    // touches the store after the runtime said it had stopped.
+    while (this.running) await this.running;
   }
 
   /** Dispatches everything pending; returns how many deliver jobs were enqueued. */

@@ -19,6 +19,26 @@ export interface OpenStoreOptions {
   schema?: string;
 }
 
+let memorySnapshot: Promise<Blob> | undefined;
+
+/**
+ * Starting PGlite and running the migrations takes seconds; the test kit opens a fresh in-memory
+ * store per run, so the first migrated cluster is kept and every later one starts as a copy of it.
+ */
+function migratedMemorySnapshot(): Promise<Blob> {
+  memorySnapshot ??= (async () => {
+    const driver = await createPgliteDriver({});
+    try {
+      await new SqlStore(driver).migrate();
+      return await driver.dumpSnapshot();
+    } finally {
+      await driver.close();
+    }
+  })();
+  memorySnapshot.catch(() => (memorySnapshot = undefined));
+  return memorySnapshot;
+}
+
 /**
  * Opens the store the configuration points at and brings its schema up to date, so a caller never
  * sees a store with missing tables.
@@ -33,8 +53,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       ]);
     }
     driver = await createPgDriver({ connectionString: databaseUrl, schema: options.schema });
+  } else if (options.dataDir !== undefined) {
+    driver = await createPgliteDriver({ dataDir: join(options.dataDir, 'pglite') });
   } else {
-    driver = await createPgliteDriver({ dataDir: options.dataDir === undefined ? undefined : join(options.dataDir, 'pglite') });
+    driver = await createPgliteDriver({ snapshot: await migratedMemorySnapshot() });
   }
   const store = new SqlStore(driver);
   try {

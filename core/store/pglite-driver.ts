@@ -6,6 +6,8 @@ import { classifyDbError, type SqlDriver, type SqlExecutor } from './sql.js';
 export interface PgliteDriverOptions {
   /** Directory for the database files, created when missing; in memory when absent. */
   dataDir?: string;
+  /** In memory only: start from this snapshot (from `dumpSnapshot`) instead of an empty cluster. */
+  snapshot?: Blob;
 }
 
 /**
@@ -14,12 +16,17 @@ export interface PgliteDriverOptions {
  * transaction. The one rule that follows: inside `transaction(fn)`, use `tx`, never the driver,
  * or the call waits for itself.
  */
-export async function createPgliteDriver(options: PgliteDriverOptions = {}): Promise<SqlDriver> {
+export interface PgliteSqlDriver extends SqlDriver {
+  /** A copy of the whole cluster, to start other in-memory databases from. */
+  dumpSnapshot(): Promise<Blob>;
+}
+
+export async function createPgliteDriver(options: PgliteDriverOptions = {}): Promise<PgliteSqlDriver> {
   const { dataDir } = options;
   let db: PGlite;
   try {
     if (dataDir) await mkdir(dataDir, { recursive: true });
-    db = await PGlite.create(dataDir);
+    db = options.snapshot ? await PGlite.create({ loadDataDir: options.snapshot }) : await PGlite.create(dataDir);
   } catch (error) {
     throw new ConfigurationError(
       `cannot open the embedded database${dataDir ? ` in ${dataDir}` : ''}: ${error instanceof Error ? error.message : String(error)}`,
@@ -30,7 +37,7 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
   return new PgliteDriver(db, dataDir ? `pglite:${dataDir}` : 'pglite:memory');
 }
 
-class PgliteDriver implements SqlDriver {
+class PgliteDriver implements PgliteSqlDriver {
   readonly kind = 'pglite' as const;
 
   constructor(
@@ -65,6 +72,10 @@ class PgliteDriver implements SqlDriver {
 
   async close(): Promise<void> {
     if (!this.db.closed) await this.db.close();
+  }
+
+  dumpSnapshot(): Promise<Blob> {
+    return this.db.dumpDataDir('none') as Promise<Blob>;
   }
 }
 

@@ -1,4 +1,4 @@
-import { InputError, NotFoundError } from '../errors.js';
+import { ConfigurationError, InputError, NotFoundError, TransientError } from '../errors.js';
 import { canonicalJson, sha256Hex } from './hash.js';
 import { isUuid, uuidv7 } from './ids.js';
 import { migrate } from './migrate.js';
@@ -61,7 +61,9 @@ export class SqlStore implements Store {
     this.description = driver.description;
     this.batchSize = options.batchSize ?? 1000;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
-      throw new RangeError(`SqlStore batchSize must be a positive integer, got ${options.batchSize}`);
+      throw new ConfigurationError(`store batchSize must be a positive integer, got ${options.batchSize}`, [
+        { path: 'batchSize', message: 'must be a positive integer' },
+      ]);
     }
   }
 
@@ -282,13 +284,14 @@ export class SqlStore implements Store {
       event.connectorId,
       event.eventId,
     ]);
-    if (!existing[0]) throw new Error(`raw event ${event.connectorId}/${event.eventId} neither inserted nor found`);
+    // Only a prune between the two statements gets here; the sender's retry will find a clean slate.
+    if (!existing[0]) throw new TransientError(`raw event ${event.connectorId}/${event.eventId} vanished while being saved`);
     return { id: existing[0].id, duplicate: true };
   }
 
   async getRawEvent(connectorId: string, eventId: string): Promise<RawEvent | undefined> {
     const rows = await this.driver.query<RawEventRow>(
-      `SELECT id, connector_id, tenant, event_id, content_type, headers, body, received_at
+      `SELECT id, connector_id, tenant, event_id, content_type, headers, body, received_at, processed_at
        FROM raw_events WHERE connector_id = $1 AND event_id = $2`,
       [connectorId, eventId],
     );
@@ -303,8 +306,16 @@ export class SqlStore implements Store {
         headers: row.headers,
         body: row.body,
         receivedAt: iso(row.received_at),
+        ...(row.processed_at ? { processedAt: iso(row.processed_at) } : {}),
       }
     );
+  }
+
+  async markRawEventProcessed(connectorId: string, eventId: string): Promise<void> {
+    await this.driver.query('UPDATE raw_events SET processed_at = now() WHERE connector_id = $1 AND event_id = $2 AND processed_at IS NULL', [
+      connectorId,
+      eventId,
+    ]);
   }
 
   async pruneRawEvents(olderThan: Date): Promise<number> {
@@ -333,6 +344,14 @@ export class SqlStore implements Store {
     await this.driver.query('UPDATE record_events SET dispatched_at = now() WHERE seq = ANY($1::bigint[]) AND dispatched_at IS NULL', [
       seqs,
     ]);
+  }
+
+  async pruneDispatchedEvents(olderThan: Date): Promise<number> {
+    const rows = await this.driver.query<{ count: number }>(
+      `WITH gone AS (DELETE FROM record_events WHERE dispatched_at < $1 RETURNING 1) SELECT count(*)::int AS count FROM gone`,
+      [olderThan.toISOString()],
+    );
+    return rows[0]!.count;
   }
 
   async audit(entry: AuditEntryInput): Promise<void> {
@@ -671,6 +690,7 @@ interface RawEventRow {
   headers: Record<string, string>;
   body: string;
   received_at: Timestamp;
+  processed_at: Timestamp | null;
 }
 
 interface AuditRow {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError, InputError, NotFoundError, TransientError } from '../errors.js';
 import { contentHash } from './hash.js';
 import { openStore } from './index.js';
-import { migrate } from './migrate.js';
+import { loadMigrations, migrate } from './migrate.js';
 import { createPgDriver } from './pg-driver.js';
 import { createPgliteDriver } from './pglite-driver.js';
 import type { SqlDriver, SqlExecutor } from './sql.js';
@@ -391,14 +391,25 @@ describe.each([
       await store.commit({ records: [patient(tenant, 'E1', 'Changed'), patient(tenant, 'E2')] });
 
       const mine = (await store.pendingEvents(1000)).filter((e) => e.tenant === tenant);
-      expect(mine.map((e) => [e.externalId, e.kind])).toEqual([
-        ['E1', 'created'],
-        ['E1', 'updated'],
-        ['E2', 'created'],
-      ]);
+      // Oldest first per record; records changed by the same commit may come in any order.
+      expect(mine.filter((e) => e.externalId === 'E1').map((e) => e.kind)).toEqual(['created', 'updated']);
+      expect(mine.filter((e) => e.externalId === 'E2').map((e) => e.kind)).toEqual(['created']);
+      expect(mine.map((e) => Number(e.seq))).toEqual(mine.map((e) => Number(e.seq)).sort((a, b) => a - b));
 
       await store.markEventsDispatched(mine.map((e) => e.seq));
       expect((await store.pendingEvents(1000)).filter((e) => e.tenant === tenant)).toEqual([]);
+    });
+
+    it('prunes dispatched events past the cutoff but never pending ones', async () => {
+      const tenant = unique('clinic');
+      await store.commit({ records: [patient(tenant, 'P1'), patient(tenant, 'P2')] });
+      const [first] = (await store.pendingEvents(1000)).filter((e) => e.tenant === tenant);
+      await store.markEventsDispatched([first!.seq]);
+
+      expect(await store.pruneDispatchedEvents(new Date(Date.now() - 60_000))).toBe(0);
+      expect(await store.pruneDispatchedEvents(new Date(Date.now() + 60_000))).toBeGreaterThanOrEqual(1);
+      const left = (await store.pendingEvents(1000)).filter((e) => e.tenant === tenant);
+      expect(left.map((e) => e.externalId)).toEqual(['P1', 'P2'].filter((id) => id !== first!.externalId));
     });
   });
 
@@ -432,6 +443,13 @@ describe.each([
       const kept = await store.getRawEvent(connectorId, 'evt_123');
       expect(kept).toMatchObject({ id: first.id, body: event.body, headers: { 'x-signature': 't=1,v1=abc' } });
       expect(kept!.headers).not.toHaveProperty('Authorization');
+      expect(kept!.processedAt).toBeUndefined();
+
+      await store.markRawEventProcessed(connectorId, 'evt_123');
+      const processedAt = (await store.getRawEvent(connectorId, 'evt_123'))!.processedAt;
+      expect(processedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+      await store.markRawEventProcessed(connectorId, 'evt_123');
+      expect((await store.getRawEvent(connectorId, 'evt_123'))!.processedAt).toBe(processedAt);
     });
 
     it('prunes events older than the cutoff', async () => {
@@ -467,6 +485,13 @@ describe.each([
       expect(last.get(connectorId)).toMatchObject({ id: failedId, status: 'failed', error: 'UpstreamError: 503', jobId: 'job-9' });
       expect((await store.listRuns({ connectorId, status: 'running' })).items.map((r) => r.id)).toEqual([runningId]);
       await expect(store.finishRun('no-such-run', { status: 'succeeded', counts })).rejects.toBeInstanceOf(NotFoundError);
+
+      // A job retried under the same run id starts that run afresh.
+      await store.startRun({ id: failedId, connectorId, tenant: 'clinic-a', kind: 'file', trigger: 'replay', attempt: 2 });
+      const restarted = await store.getRun(failedId);
+      expect(restarted).toMatchObject({ status: 'running', trigger: 'replay', attempt: 2, counts: { created: 0 } });
+      expect(restarted).not.toHaveProperty('error');
+      expect(restarted).not.toHaveProperty('finishedAt');
     });
   });
 
@@ -478,7 +503,7 @@ describe.each([
         await store.migrate();
 
         const rows = await driver.query<{ version: string }>('SELECT version FROM schema_migrations ORDER BY version');
-        expect(rows.map((r) => r.version)).toEqual(['001']);
+        expect(rows.map((r) => r.version)).toEqual((await loadMigrations()).map((m) => m.version));
       } finally {
         if (second !== driver) await second.close();
       }
@@ -519,6 +544,26 @@ describe('openStore', () => {
       expect(await store.countRecords({})).toBe(0);
     } finally {
       await store.close();
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    }
+  });
+
+  it('lets two processes start on a brand-new PostgreSQL schema at the same moment', async () => {
+    const schema = `store_race_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    const stores = await Promise.all([1, 2, 3].map(() => openStore({ databaseUrl: PG_URL, schema })));
+    try {
+      await stores[0]!.commit({ records: [patient('clinic-a', 'MRN-1')] });
+      expect(await stores[2]!.countRecords({ tenant: 'clinic-a' })).toBe(1);
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      const { rows } = await client.query(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
+      await client.end();
+      expect(rows).toEqual((await loadMigrations()).map((m) => ({ version: m.version })));
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
       const client = new pg.Client({ connectionString: PG_URL });
       await client.connect();
       await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);

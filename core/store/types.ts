@@ -181,6 +181,8 @@ export interface RawEventInput {
 export interface RawEvent extends RawEventInput {
   id: string;
   receivedAt: string;
+  /** When a webhook job finished processing it; absent until then. */
+  processedAt?: string;
 }
 
 export interface AuditEntryInput {
@@ -242,12 +244,16 @@ export interface Store {
   /** Keeps an inbound webhook body. `duplicate` is true when (connectorId, eventId) was already kept. */
   saveRawEvent(event: RawEventInput): Promise<{ id: string; duplicate: boolean }>;
   getRawEvent(connectorId: string, eventId: string): Promise<RawEvent | undefined>;
+  /** Marks an event processed, so a later repeat from its sender is acknowledged without running again. */
+  markRawEventProcessed(connectorId: string, eventId: string): Promise<void>;
   /** Deletes raw events older than the cutoff; returns how many went. */
   pruneRawEvents(olderThan: Date): Promise<number>;
 
   /** Takes up to `limit` undispatched outbox events, oldest first. */
   pendingEvents(limit: number): Promise<PendingEvent[]>;
   markEventsDispatched(seqs: string[]): Promise<void>;
+  /** Deletes outbox rows dispatched before the cutoff (record history keeps the versions); returns how many went. */
+  pruneDispatchedEvents(olderThan: Date): Promise<number>;
 
   audit(entry: AuditEntryInput): Promise<void>;
   listAudit(query: { tenants?: string[]; actor?: string; limit?: number; after?: string }): Promise<Page<AuditEntry>>;

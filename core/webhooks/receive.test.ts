@@ -163,6 +163,14 @@ describe("a plugin's own verifier", () => {
     expect(new Set(jobs.map((job) => job.jobId))).toEqual(new Set(['webhook:supplier-orders:PO-4471-ACK']));
     expect(jobs[0].data).toEqual({ kind: 'webhook', connectorId: 'supplier-orders', tenant: 'riverside', trigger: 'webhook', eventId: 'PO-4471-ACK' });
   });
+
+  it('acknowledges a repeat of an already processed event without queueing it again, even after the queue forgot the job', async () => {
+    await store.markRawEventProcessed('supplier-orders', 'PO-4471-ACK');
+    const before = queue.calls.length;
+    const late = await receiver.receive('supplier-orders', request(confirmation, good));
+    expect(late).toEqual({ eventId: 'PO-4471-ACK', duplicate: true });
+    expect(queue.calls.length).toBe(before);
+  });
 });
 
 describe('the generic HMAC check', () => {

@@ -172,6 +172,10 @@ export function createWebhookReceiver(deps: WebhookReceiverDeps): WebhookReceive
       });
 
       const jobId = webhookJobId(connectorId, eventId);
+      if (saved.duplicate && (await store.getRawEvent(connectorId, eventId))?.processedAt) {
+        logger.info({ connector: connectorId, eventId, duplicate: true, queued: false }, 'webhook event already processed');
+        return { eventId, duplicate: true };
+      }
       let added: boolean;
       try {
         ({ added } = await enqueuer.enqueue(

@@ -4,9 +4,7 @@
  * bounded by a generous deadline and fails with what it was waiting for; none measures time.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { Registry } from 'prom-client';
@@ -49,8 +47,8 @@ export async function loadTestConfig(
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ config: HubConfig; loader: PluginLoader }> {
   const loader = new PluginLoader(builtins(plugins));
-  const baseDir = mkdtempSync(join(tmpdir(), 'hub-runtime-'));
-  const config = await loadConfigText(yaml, { baseDir, env, plugins: pluginSchemaResolver(loader) });
+  // Nothing in these configs is a relative path; the folder only has to exist.
+  const config = await loadConfigText(yaml, { baseDir: tmpdir(), env, plugins: pluginSchemaResolver(loader) });
   return { config, loader };
 }
 
@@ -120,7 +118,7 @@ export async function startTestHub(options: {
     config,
     store,
     logger: testLogger(),
-    redisUrl: options.redisUrl ?? REDIS_URL,
+    redisUrl: options.redisUrl ?? config.hub.redisUrl ?? REDIS_URL,
     metrics: new Registry(),
     plugins: loader,
     tuning: { routeSweepMs: 200, ...options.tuning },

@@ -182,6 +182,40 @@ describe('retries and dead letters', () => {
     await expect(hub.runtime.services().deadLetters.replay('sync-eligibility-not-a-job', ALL)).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('replaying all while the payer still refuses the key tries each dead letter once more, not over and over', async () => {
+    const { runtime, store } = hub;
+    world.payerAcceptsKey = false;
+    const jobIds: string[] = [];
+    for (let i = 0; i < 40; i++) jobIds.push((await runtime.runNow('eligibility', { requestedBy: 'ops@riverside' })).jobId);
+    await eventually('forty dead letters', async () => (await deadLetters()).length === 40);
+
+    expect(await runtime.services().deadLetters.replayAll(ALL)).toBe(40);
+
+    const attemptsPerJob = async () => {
+      const runs = (await runsOf(store, 'eligibility')).filter((r) => jobIds.includes(r.jobId!) && r.status === 'failed');
+      return jobIds.map((id) => runs.filter((r) => r.jobId === id).length);
+    };
+    // Each failed again and is back among the dead letters; the queue has nothing else to do.
+    await eventually(
+      'every replayed job to be a dead letter again',
+      async () => {
+        const { jobs } = await runtime.status('eligibility');
+        return (await deadLetters()).length === 40 && jobs.waiting + jobs.active + jobs.delayed === 0;
+      },
+      { describe: attemptsPerJob },
+    );
+    expect(await attemptsPerJob()).toEqual(jobIds.map(() => 2));
+
+    // Clear them for the next story: replayed once more, with the key accepted, they all succeed.
+    world.payerAcceptsKey = true;
+    expect(await runtime.services().deadLetters.replayAll(ALL)).toBe(40);
+    await eventually('every replayed job to succeed', async () => {
+      const succeeded = (await runsOf(store, 'eligibility')).filter((r) => jobIds.includes(r.jobId!) && r.status === 'succeeded');
+      return succeeded.length === 40;
+    });
+    expect(await deadLetters()).toEqual([]);
+  });
+
   it('replaying all dead letters runs every one of them and empties the list', async () => {
     const { runtime, store } = hub;
     world.payerAcceptsKey = false;
@@ -191,10 +225,14 @@ describe('retries and dead letters', () => {
       runtime.runNow('eligibility', { requestedBy: 'ops@riverside' }),
       runtime.runNow('roster-import', { requestedBy: 'ops@riverside' }),
     ]);
-    const letters = await eventually('three dead letters', async () => {
-      const all = await deadLetters();
-      return all.length === 3 ? all : undefined;
-    });
+    const letters = await eventually(
+      'three dead letters',
+      async () => {
+        const all = await deadLetters();
+        return all.length === 3 ? all : undefined;
+      },
+      { describe: deadLetters },
+    );
     expect(new Set(letters.map((l) => l.jobId))).toEqual(new Set(jobs.map((j) => j.jobId)));
 
     world.payerAcceptsKey = true;

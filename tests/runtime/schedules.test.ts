@@ -122,11 +122,24 @@ describe('schedules follow the YAML', () => {
     expect((await hub.runtime.status('riverside-ehr')).schedule).toBeUndefined();
   });
 
-  it('a third start with nothing scheduled has nothing left to remove, and adding a schedule back restores it', async () => {
-    hub = await startTestHub({ yaml: dayTwo(prefix), plugins: [ehrPlugin], store: db!.store, scheduler: true, workers: false });
-    await hub.close();
+  it('putting the schedules back restores one scheduler each, replacing one left by an older hub version', async () => {
+    // Older hubs named every connector's scheduler plain "schedule"; left alone it would run the
+    // connector a second time on its old timetable.
+    const queue = new Queue(queueName('riverside-ehr'), { connection: redisOptionsFromUrl(REDIS_URL), prefix });
+    await queue.upsertJobScheduler('schedule', { every: 3_600_000 }, { name: 'sync' });
+    await queue.close();
+
     hub = await startTestHub({ yaml: dayOne(prefix), plugins: [ehrPlugin], store: db!.store, scheduler: true, workers: false });
-    expect((await schedulersOf(prefix, 'riverside-ehr')).schedulers).toHaveLength(1);
+    const ehr = await schedulersOf(prefix, 'riverside-ehr');
+    expect(ehr.schedulers).toHaveLength(1);
+    expect(ehr.schedulers[0]).toMatchObject({ every: 1000 });
     expect((await schedulersOf(prefix, 'supplier-orders')).schedulers).toHaveLength(1);
+  });
+
+  it('starting with every connector gone from the file removes every scheduler', async () => {
+    hub = await startTestHub({ yaml: `${header(prefix)}\nconnectors: []\n`, plugins: [ehrPlugin], store: db!.store, scheduler: true, workers: false });
+    for (const id of ['riverside-ehr', 'supplier-orders']) {
+      expect((await schedulersOf(prefix, id)).schedulers).toEqual([]);
+    }
   });
 });

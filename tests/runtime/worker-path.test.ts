@@ -4,7 +4,7 @@
  * status, and pauses it for the EHR's maintenance window.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NotFoundError } from '../../core/errors.js';
+import { InputError, NotFoundError } from '../../core/errors.js';
 import { definePlugin, Type } from '../../core/sdk/index.js';
 import { ehrPatients, type EhrPatient } from './fixtures/patients.js';
 import { deletePrefix, eventually, finishedRun, freshPrefix, runsOf, startTestHub, type TestHub } from './helpers.js';
@@ -49,6 +49,10 @@ connectors:
   - id: riverside-payroll
     tenant: riverside
     plugin: test-payroll
+  - id: lakeside-ehr
+    tenant: riverside
+    plugin: test-ehr
+    enabled: false
 `;
 
 describe('a connector runs its sync through its BullMQ queue', () => {
@@ -61,6 +65,10 @@ describe('a connector runs its sync through its BullMQ queue', () => {
   afterAll(async () => {
     await hub?.close();
     await deletePrefix(prefix);
+  });
+
+  it('a hub that has just started reports Redis ready', async () => {
+    await expect(hub.runtime.pingRedis()).resolves.toBeUndefined();
   });
 
   it('a manual run stores the EHR patients, records the run and shows it in the status', async () => {
@@ -120,6 +128,14 @@ describe('a connector runs its sync through its BullMQ queue', () => {
     expect(await store.countRecords({ sourceConnector: 'riverside-ehr' })).toBe(4);
     const status = await runtime.status('riverside-ehr');
     expect(status.paused).toBe(false);
+    expect(status.jobs.waiting).toBe(0);
+  });
+
+  it('a disabled connector cannot be run by hand: no worker would ever take the job', async () => {
+    await expect(hub.runtime.runNow('lakeside-ehr', { requestedBy: 'ops@riverside' })).rejects.toThrow(/lakeside-ehr" is disabled/);
+    await expect(hub.runtime.runNow('lakeside-ehr', { requestedBy: 'ops@riverside' })).rejects.toBeInstanceOf(InputError);
+    const status = await hub.runtime.status('lakeside-ehr');
+    expect(status.enabled).toBe(false);
     expect(status.jobs.waiting).toBe(0);
   });
 
