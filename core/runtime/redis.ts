@@ -28,6 +28,10 @@ export async function resolveRedis(options: {
   log: Logger;
   /** False for CLI commands that talk to a running hub: they look for its private Redis instead. @defaultValue true */
   startPrivate?: boolean;
+  /** Where to look for an already running Redis. @defaultValue 'redis://127.0.0.1:6379' */
+  localUrl?: string;
+  /** redis-server binaries to try, in order; default PATH and the usual install locations. */
+  binaries?: string[];
 }): Promise<ResolvedRedis> {
   const { log } = options;
   if (options.url) {
@@ -38,9 +42,10 @@ export async function resolveRedis(options: {
     await warnOnRiskySettings(options.url, log);
     return { url: options.url, description: `${safeUrl(options.url)} (configured)`, stop: async () => {} };
   }
-  if (!(await ping(DEFAULT_LOCAL, 500))) {
-    await warnOnRiskySettings(DEFAULT_LOCAL, log);
-    return { url: DEFAULT_LOCAL, description: `${DEFAULT_LOCAL} (found running locally)`, stop: async () => {} };
+  const local = options.localUrl ?? DEFAULT_LOCAL;
+  if (!(await ping(local, 500))) {
+    await warnOnRiskySettings(local, log);
+    return { url: local, description: `${local} (found running locally)`, stop: async () => {} };
   }
   const urlFile = join(resolve(options.dataDir, 'redis'), 'url');
   if (options.startPrivate === false) {
@@ -50,7 +55,7 @@ export async function resolveRedis(options: {
     }
     throw new ConfigurationError('No Redis answers: start the hub (npm start) or set REDIS_URL to the Redis it uses.');
   }
-  const binary = findRedisServer();
+  const binary = (options.binaries ?? redisServerCandidates()).find((candidate) => existsSync(candidate));
   if (!binary) {
     throw new ConfigurationError(
       'No Redis available: REDIS_URL is not set, nothing answers on 127.0.0.1:6379, and no redis-server binary was found. ' +
@@ -60,9 +65,9 @@ export async function resolveRedis(options: {
   return startPrivateRedis(binary, resolve(options.dataDir, 'redis'), log);
 }
 
-function findRedisServer(): string | undefined {
-  const fromPath = (process.env.PATH ?? '').split(':').map((dir) => join(dir, 'redis-server'));
-  return [...fromPath, ...REDIS_SERVER_CANDIDATES].find((candidate) => existsSync(candidate));
+function redisServerCandidates(): string[] {
+  const fromPath = (process.env.PATH ?? '').split(':').filter(Boolean).map((dir) => join(dir, 'redis-server'));
+  return [...fromPath, ...REDIS_SERVER_CANDIDATES];
 }
 
 async function startPrivateRedis(binary: string, dir: string, log: Logger): Promise<ResolvedRedis> {

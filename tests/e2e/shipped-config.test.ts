@@ -4,7 +4,7 @@
  * behind the API; signed payroll webhooks become employees; a practice's token sees only its
  * practice; the log never carries a patient's name, birth date or record number, nor a secret.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -177,6 +177,23 @@ describe('npm start on the shipped config', () => {
     expect(output.length).toBeGreaterThan(1000);
     const leaked = forbidden.filter((value) => output.includes(value));
     expect(leaked).toEqual([]);
+  });
+
+  it('answers `hub status` and `hub replay` from another terminal while it runs', () => {
+    const cli = (args: string[]) =>
+      spawnSync(process.execPath, [join(ROOT, 'bin/hub.js'), ...args, '--config', join(work, 'config/hub.yaml')], {
+        cwd: work,
+        encoding: 'utf8',
+        env: { ...process.env, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+        timeout: 60_000,
+      });
+    const status = cli(['status']);
+    expect(status.status).toBe(0);
+    expect(status.stdout).toMatch(/riverside-ehr-export\s+riverside-family\s+mapped\s+active\s+every 30s\s+\S+T\S+\s+\d+\s+0\s+succeeded/);
+    expect(status.stdout).toMatch(/payroll-events\s+mso\s+mapped\s+active\s+-/);
+    const replay = cli(['replay', '--all-failed']);
+    expect(replay.status).toBe(0);
+    expect(replay.stdout).toContain('replayed 0 dead-lettered job(s)');
   });
 
   it('drains and exits cleanly on SIGTERM', async () => {
