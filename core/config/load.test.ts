@@ -403,6 +403,20 @@ describe('every problem at once', () => {
     expect(at(error.issues, '/routes/0/on/0').message).toContain('consumes no entities');
     expect(at(error.issues, '/routes/2/to').message).toBe('connector "clearinghouse" is not defined (known: catalog, billing)');
   });
+
+  it("lets a route carry every tenant's records only when it says tenants: ['*']", async () => {
+    const config = await loadConfigText(
+      lines(
+        'tenants: [{ id: riverside, name: Riverside }, { id: mso, name: MSO }]',
+        'connectors:',
+        '  - { id: billing, tenant: mso, plugin: mapped, config: { apiKey: "${env:MAPPED_KEY}" } }',
+        'routes:',
+        '  - { on: [claim.created], to: billing, tenants: ["*"] }',
+      ),
+      options({ env: { MAPPED_KEY } }),
+    );
+    expect(config.routes[0].tenants).toEqual(['*']);
+  });
 });
 
 describe('redactConfig', () => {

@@ -450,7 +450,7 @@ function crossReferenceIssues(data: Json, plugins: (ConnectorPlugin | undefined)
   list(data.routes).forEach((route, index) => {
     if (!isObject(route)) return;
     list(route.tenants).forEach((tenant, t) => {
-      if (typeof tenant === 'string' && !tenants.has(tenant)) {
+      if (typeof tenant === 'string' && tenant !== '*' && !tenants.has(tenant)) {
         issues.push(where.issue(['routes', String(index), 'tenants', String(t)], unknownReference('tenant', tenant, tenants)));
       }
     });

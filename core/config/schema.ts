@@ -220,7 +220,12 @@ export const RouteSchema = Type.Object(
       minItems: 1,
       description: "Canonical events: 'claim.created', 'patient.*', '*.updated' or '*'.",
     }),
-    tenants: Type.Optional(Type.Array(Id('Tenant id.'), { minItems: 1 })),
+    tenants: Type.Optional(
+      Type.Array(Type.String({ pattern: '^(\\*|[a-z0-9][a-z0-9-]{0,62})$', 'x-hint': "must be a tenant id or '*'" }), {
+        minItems: 1,
+        description: "Whose records the route carries; absent: only the target connector's own tenant (PHI never crosses practices by default); ['*'] for every tenant.",
+      }),
+    ),
     to: Id('Target connector id.'),
   },
   strict,

@@ -149,7 +149,7 @@ export interface ConnectorConfig {
 export interface RouteConfig {
   /** Canonical event names (`patient.created`, `claim.*`, `*.updated`). */
   on: string[];
-  /** Only events of these tenants; absent: all. */
+  /** Only events of these tenants; absent: the target connector's own tenant only; `['*']`: every tenant. */
   tenants?: string[];
   /** Target connector id (its plugin must `consume` the entity). */
   to: string;

@@ -1,6 +1,7 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { redisOptionsFromUrl } from './redis.js';
+import { hubBackoff } from './backoff.js';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { ConnectorConfig, HubConfig } from '../config/types.js';
@@ -101,6 +102,7 @@ export class HubRuntime {
         stalledInterval: tuning.stalledIntervalMs ?? 30_000,
         lockDuration: tuning.lockDurationMs ?? 30_000,
         maxStalledCount: 3,
+        settings: { backoffStrategy: hubBackoff },
       });
       const log = this.options.logger.child({ connector: c.id });
       worker.on('error', (error) => log.warn({ err: error }, 'worker connection problem; it reconnects by itself'));
@@ -125,6 +127,8 @@ export class HubRuntime {
       log: this.options.logger,
     });
     this.options.logger.info({ scheduled: result.upserted, unscheduled: result.removed }, 'schedules reconciled');
+    // The scheduler sweeps the route outbox too, so events reach deliver jobs whichever roles run.
+    this.dispatcher.start(this.options.tuning?.routeSweepMs ?? 5000);
   }
 
   private async process(runtime: ConnectorRuntime, job: Job<HubJobData>): Promise<unknown> {
@@ -147,7 +151,9 @@ export class HubRuntime {
     this.jobCounter.inc({ connector: runtime.config.id, kind: job.data.kind, outcome: retry ? 'retrying' : 'failed' });
     const message = redactor.redactString(describeError(error));
     // A non-retryable error skips the remaining attempts and goes straight to the dead letters.
-    throw retry ? new Error(message) : new UnrecoverableError(message);
+    if (!retry) throw new UnrecoverableError(message);
+    // The server's Retry-After travels with the error to the backoff strategy.
+    throw Object.assign(new Error(message), { retryAfterMs: (error as { retryAfterMs?: number }).retryAfterMs });
   }
 
   private async closeInterruptedRuns(connectorId: string, jobId: string): Promise<void> {

@@ -3,6 +3,7 @@ import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullm
 import type { ConnectorConfig } from '../config/types.js';
 import { InputError, NotFoundError, TransientError } from '../errors.js';
 import type { DeadLetter, HubJobData, JobEnqueuer } from '../queue/types.js';
+import { HUB_BACKOFF } from './backoff.js';
 
 /** BullMQ queue names may not hold ':'; connector ids are [a-z0-9-], so this is unambiguous. */
 export function queueName(connectorId: string): string {
@@ -44,7 +45,7 @@ export class ConnectorQueues implements JobEnqueuer {
   jobOptions(connector: ConnectorConfig): JobsOptions {
     return {
       attempts: connector.retry.attempts,
-      backoff: { type: 'exponential', delay: connector.retry.backoffMs, jitter: 0.5 },
+      backoff: { type: HUB_BACKOFF, delay: connector.retry.backoffMs },
       removeOnComplete: KEEP_COMPLETED,
       // Failed jobs are the dead letters: kept until replayed or cleaned by an operator.
       removeOnFail: false,
@@ -110,7 +111,7 @@ export class ConnectorQueues implements JobEnqueuer {
         { path: 'jobId', message: `ambiguous between connectors ${ids}` },
       ]);
     }
-    await matches[0].job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    await replayJob(matches[0].job);
   }
 
   async replayAll(connectorIds: string[]): Promise<number> {
@@ -135,7 +136,7 @@ export class ConnectorQueues implements JobEnqueuer {
       }
       for (const job of letters) {
         try {
-          await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+          await replayJob(job);
           count++;
         } catch (error) {
           // Replayed (or removed) by someone else since the list was read: nothing left to do.
@@ -150,4 +151,10 @@ export class ConnectorQueues implements JobEnqueuer {
     await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
     this.queues.clear();
   }
+}
+
+/** Runs a dead letter again with a fresh set of attempts; its runs show it was a replay. */
+async function replayJob(job: Job<HubJobData>): Promise<void> {
+  if (job.data.trigger !== 'replay') await job.updateData({ ...job.data, trigger: 'replay' });
+  await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
 }

@@ -16,6 +16,15 @@ export function matchesEvent(pattern: string, name: string): boolean {
   return (pEntity === '*' || pEntity === entity) && (pKind === '*' || pKind === kind);
 }
 
+/**
+ * Whose records a route carries. Without `tenants`, only the target connector's own tenant: a
+ * practice's PHI reaches another practice's (or the MSO's) connector only when the YAML says so.
+ */
+export function routeCarries(route: RouteConfig, eventTenant: string, targetTenant: string | undefined): boolean {
+  const allowed = route.tenants ?? (targetTenant ? [targetTenant] : []);
+  return allowed.includes('*') || allowed.includes(eventTenant);
+}
+
 const BATCH = 500;
 
 /**
@@ -58,6 +67,7 @@ export class RouteDispatcher {
 
   /** Sweeps the outbox periodically, for events whose process died before dispatching them. */
   start(intervalMs: number): void {
+    if (this.timer) return;
     this.timer = setInterval(() => this.kick(), intervalMs);
     this.timer.unref();
     this.kick();
@@ -89,7 +99,7 @@ export class RouteDispatcher {
     for (const event of events) {
       const name = eventName(event);
       for (const route of this.routes) {
-        if (route.tenants && !route.tenants.includes(event.tenant)) continue;
+        if (!routeCarries(route, event.tenant, this.tenantOf(route.to))) continue;
         if (!route.on.some((pattern) => matchesEvent(pattern, name))) continue;
         let target = byTarget.get(route.to);
         if (!target) byTarget.set(route.to, (target = { recordIds: new Set(), names: new Set(), seqs: [] }));

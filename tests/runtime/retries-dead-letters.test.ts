@@ -166,6 +166,8 @@ describe('retries and dead letters', () => {
 
     const run = await finishedRun(store, 'roster-import', roster.jobId);
     expect(run.counts.rows).toBe(12);
+    // The run history tells a replay from the original attempt.
+    expect(run.trigger).toBe('replay');
     await eventually('the replayed job to leave the dead letters', async () =>
       (await deadLetters()).every((l) => l.jobId !== roster.jobId),
     );
