@@ -4,61 +4,36 @@
  * behind the API; signed payroll webhooks become employees; a practice's token sees only its
  * practice; the log never carries a patient's name, birth date or record number, nor a secret.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Redis } from 'ioredis';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ADMIN,
+  REDIS_URL,
+  ROOT,
+  apiClient,
+  copyShippedConfig,
+  deletePrefix,
+  eventually as waitFor,
+  freePort,
+  removeDir,
+  startHubProcess,
+  type HubProcess,
+} from './support.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const ADMIN = 'dev-admin-token-change-me';
 const RIVERSIDE = 'dev-riverside-viewer-token';
 const WEBHOOK_SECRET = 'demo-webhook-secret-change-me';
 const prefix = `e2e${randomUUID().slice(0, 8)}`;
 
 let work: string;
-let hub: ChildProcess;
+let hub: HubProcess;
 let base: string;
-let output = '';
-let exitCode: Promise<number | null>;
-
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => ok(port));
-    });
-  });
-}
-
-async function api<T = any>(path: string, token = ADMIN): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
-  return { status: response.status, body: (await response.json()) as T };
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n--- hub output ---\n${output.slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function countRecords(type: string, token = ADMIN): Promise<number> {
-  let count = 0;
-  let after = '';
-  for (;;) {
-    const page = await api<{ items: unknown[]; next?: string }>(`/api/records?type=${type}&limit=500${after}`, token);
-    count += page.body.items.length;
-    if (!page.body.next) return count;
-    after = `&after=${encodeURIComponent(page.body.next)}`;
-  }
-}
+let api: ReturnType<typeof apiClient>['api'];
+let countRecords: ReturnType<typeof apiClient>['countRecords'];
+const output = () => hub.output();
+const eventually = <T>(probe: () => Promise<T | undefined>, what: string) => waitFor(probe, what, output);
 
 function signedWebhook(body: string, eventId: string, secret = WEBHOOK_SECRET) {
   const timestamp = String(Math.floor(Date.now() / 1000));
@@ -76,38 +51,26 @@ function signedWebhook(body: string, eventId: string, secret = WEBHOOK_SECRET) {
 }
 
 beforeAll(async () => {
-  // A fresh copy, as a new user would have: its own data folder and queue prefix.
-  work = mkdtempSync(join(tmpdir(), 'hub-e2e-'));
-  cpSync(join(ROOT, 'config'), join(work, 'config'), { recursive: true });
-  const yaml = readFileSync(join(work, 'config/hub.yaml'), 'utf8');
-  writeFileSync(join(work, 'config/hub.yaml'), yaml.replace('logLevel: info', `logLevel: debug\n  queuePrefix: ${prefix}`));
+  let configFile: string;
+  ({ work, configFile } = copyShippedConfig(prefix));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  hub = spawn(process.execPath, [join(ROOT, 'bin/hub.js'), 'start', '--config', join(work, 'config/hub.yaml')], {
-    cwd: work,
-    env: { ...process.env, PORT: String(port), REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', LOG_LEVEL: 'debug', NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  hub.stdout!.on('data', (chunk) => (output += chunk));
-  hub.stderr!.on('data', (chunk) => (output += chunk));
-  exitCode = new Promise((ok) => hub.once('exit', (code) => ok(code)));
-  await eventually(async () => (output.includes('listening on') ? true : undefined), 'the hub to listen');
+  ({ api, countRecords } = apiClient(base));
+  hub = startHubProcess(['start', '--config', configFile], { cwd: work, env: { PORT: String(port) } });
+  await eventually(async () => (output().includes('listening on') ? true : undefined), 'the hub to listen');
 }, 90_000);
 
 afterAll(async () => {
-  if (hub.exitCode === null) hub.kill('SIGKILL');
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
-  rmSync(work, { recursive: true, force: true });
+  if (hub.child.exitCode === null) hub.child.kill('SIGKILL');
+  await deletePrefix(prefix);
+  removeDir(work);
 });
 
 describe('npm start on the shipped config', () => {
   it('says which store and Redis it uses and where it listens', () => {
-    expect(output).toMatch(/store: pglite:.*data/);
-    expect(output).toMatch(/redis: redis:\/\/127\.0\.0\.1:6379/);
-    expect(output).toContain(`listening on ${base}`);
+    expect(output()).toMatch(/store: pglite:.*data/);
+    expect(output()).toMatch(/redis: redis:\/\/127\.0\.0\.1:6379/);
+    expect(output()).toContain(`listening on ${base}`);
   });
 
   it('fills the store from the demo files within a minute, visible through the API', async () => {
@@ -174,8 +137,8 @@ describe('npm start on the shipped config', () => {
       RIVERSIDE,
       WEBHOOK_SECRET,
     ];
-    expect(output.length).toBeGreaterThan(1000);
-    const leaked = forbidden.filter((value) => output.includes(value));
+    expect(output().length).toBeGreaterThan(1000);
+    const leaked = forbidden.filter((value) => output().includes(value));
     expect(leaked).toEqual([]);
   });
 
@@ -184,7 +147,7 @@ describe('npm start on the shipped config', () => {
       spawnSync(process.execPath, [join(ROOT, 'bin/hub.js'), ...args, '--config', join(work, 'config/hub.yaml')], {
         cwd: work,
         encoding: 'utf8',
-        env: { ...process.env, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+        env: { ...process.env, REDIS_URL },
         timeout: 60_000,
       });
     const status = cli(['status']);
@@ -197,8 +160,8 @@ describe('npm start on the shipped config', () => {
   });
 
   it('drains and exits cleanly on SIGTERM', async () => {
-    hub.kill('SIGTERM');
-    expect(await exitCode).toBe(0);
-    expect(output).toContain('hub stopped');
+    hub.child.kill('SIGTERM');
+    expect(await hub.exited).toBe(0);
+    expect(output()).toContain('hub stopped');
   });
 });
