@@ -24,6 +24,7 @@ import {
   benchConnector,
   benchHubConfig,
   benchRedisUrl,
+  bounded,
   envInteger,
   freshTag,
   openBenchStore,
@@ -86,7 +87,7 @@ export default async function queueBench(options: QueueBenchOptions = {}): Promi
     rounds: options.rounds ?? envInteger('BENCH_ROUNDS', 5),
     warmupJobs: options.warmupJobs ?? 1000,
     timeoutMs: options.timeoutMs ?? 180_000,
-    redisUrl: benchRedisUrl(),
+    redisUrl: await benchRedisUrl(),
   };
   const rows: BenchRow[] = [];
   for (const variant of VARIANTS) {
@@ -269,7 +270,7 @@ async function timed(side: Side, count: number, timeoutMs: number): Promise<numb
   const finished = side.completions.until(target, timeoutMs);
   // A failing add must not leave `finished` rejecting unobserved.
   finished.catch(() => undefined);
-  await side.add(count);
+  await bounded(side.add(count), timeoutMs, `adding ${count} jobs`);
   await finished;
   return performance.now() - started;
 }

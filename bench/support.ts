@@ -8,7 +8,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ConnectorConfig, HubConfig } from '../core/config/types.js';
 import { ConfigurationError, TransientError } from '../core/errors.js';
-import { redisOptionsFromUrl } from '../core/runtime/redis.js';
+import { redisOptionsFromUrl, safeUrl } from '../core/runtime/redis.js';
 import { openStore } from '../core/store/index.js';
 import { createPgDriver } from '../core/store/pg-driver.js';
 import type { Store } from '../core/store/types.js';
@@ -31,9 +31,22 @@ function assertLoopback(variable: string, url: string): string {
   return url;
 }
 
-/** REDIS_URL or 127.0.0.1:6379. */
-export function benchRedisUrl(): string {
-  return assertLoopback('REDIS_URL', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+/**
+ * REDIS_URL or 127.0.0.1:6379, once it answers PING: BullMQ would otherwise wait for it forever.
+ */
+export async function benchRedisUrl(): Promise<string> {
+  const url = assertLoopback('REDIS_URL', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    throw new TransientError(`Redis at ${safeUrl(url)} did not answer (${(error as Error).message}): start it or set REDIS_URL`, { cause: error });
+  } finally {
+    client.disconnect();
+  }
+  return url;
 }
 
 /** The same default chain as bench/ingest.ts. */
@@ -171,6 +184,18 @@ export async function removeQueues(redisUrl: string, prefix: string, names: stri
   }
 }
 
+/** Settles like `promise`, or rejects once `ms` have passed (the promise itself runs on, unobserved). */
+export function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000}s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Longest one clean-up step may take (a Redis that went away would hold a close forever). */
+const CLEANUP_STEP_MS = 30_000;
+
 export type Defer = (step: () => Promise<unknown> | unknown) => void;
 
 /**
@@ -183,7 +208,7 @@ export async function withCleanUp<T>(body: (defer: Defer) => Promise<T>): Promis
     let first: unknown;
     for (const step of steps.reverse()) {
       try {
-        await step();
+        await bounded(Promise.resolve().then(step), CLEANUP_STEP_MS, 'a clean-up step');
       } catch (error) {
         first ??= error;
       }

@@ -30,6 +30,7 @@ import {
   benchConnector,
   benchHubConfig,
   benchRedisUrl,
+  bounded,
   envInteger,
   freshTag,
   openBenchStore,
@@ -76,7 +77,7 @@ export default async function webhookBench(options: WebhookBenchOptions = {}): P
     rounds: options.rounds ?? envInteger('BENCH_ROUNDS', 5),
     warmupRequests: options.warmupRequests ?? 500,
     timeoutMs: options.timeoutMs ?? 120_000,
-    redisUrl: benchRedisUrl(),
+    redisUrl: await benchRedisUrl(),
   };
   const rows: BenchRow[] = [];
   for (const kind of STORES) {
@@ -93,7 +94,7 @@ export default async function webhookBench(options: WebhookBenchOptions = {}): P
           endpoints.map((endpoint) => (count: number) => timed(endpoint, count, settings)),
         );
         for (const endpoint of endpoints) {
-          const queued = await endpoint.queued();
+          const queued = await bounded(endpoint.queued(), 10_000, `${endpoint.label}: counting queued jobs`);
           const expected = settings.warmupRequests + settings.requests;
           if (queued !== expected) throw new Error(`${endpoint.label}: ${expected} events accepted but ${queued} jobs queued`);
         }
