@@ -165,10 +165,9 @@ function deadLetter(jobId: string, connectorId: string, tenant: string): DeadLet
   };
 }
 
-/** Stands in for BullMQ: a job id it already holds is not added twice. */
+/** Stands in for BullMQ: records each enqueue with its job id. */
 function recordingEnqueuer() {
   const jobs: { data: HubJobData; jobId?: string }[] = [];
-  const held = new Set<string>();
   let failNext = false;
   const enqueuer: JobEnqueuer = {
     async enqueue(data, options) {
@@ -178,9 +177,7 @@ function recordingEnqueuer() {
       }
       jobs.push({ data, jobId: options?.jobId });
       const jobId = options?.jobId ?? `job-${jobs.length}`;
-      const added = !held.has(jobId);
-      held.add(jobId);
-      return { jobId, added };
+      return { jobId };
     },
   };
   return { enqueuer, jobs, failNextEnqueue: () => (failNext = true) };

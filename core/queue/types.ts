@@ -38,5 +38,5 @@ export interface DeadLetter {
 /** What the hub enqueues through; implemented by the runtime over BullMQ. */
 export interface JobEnqueuer {
   /** Adds a job; with a jobId, a job of the same id already queued or kept is not added twice. */
-  enqueue(data: HubJobData, options?: { jobId?: string; priority?: number }): Promise<{ jobId: string; added: boolean }>;
+  enqueue(data: HubJobData, options?: { jobId?: string; priority?: number }): Promise<{ jobId: string }>;
 }

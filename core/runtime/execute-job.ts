@@ -100,10 +100,9 @@ export async function executeJob(
   const counts: RunCounts = handle.counts;
   const durationMs = Math.round(performance.now() - started);
   const message = error === undefined ? undefined : redactor.redactString(describeError(error));
-  await store.finishRun(runId, { status: error === undefined ? 'succeeded' : 'failed', counts, error: message });
+  const run = await store.finishRun(runId, { status: error === undefined ? 'succeeded' : 'failed', counts, error: message });
   if (error === undefined) log.info({ counts, durationMs }, 'job succeeded');
   else log.warn({ counts, durationMs, err: error }, 'job failed');
-  const run = (await store.getRun(runId)) as Run;
   return { run, error };
 }
 

@@ -52,20 +52,16 @@ export class ConnectorQueues implements JobEnqueuer {
     };
   }
 
-  async enqueue(data: HubJobData, options: { jobId?: string; priority?: number } = {}): Promise<{ jobId: string; added: boolean }> {
+  async enqueue(data: HubJobData, options: { jobId?: string; priority?: number } = {}): Promise<{ jobId: string }> {
     const connector = this.connectors.get(data.connectorId);
     if (!connector) throw new NotFoundError(`no connector "${data.connectorId}"`);
     const queue = this.get(data.connectorId);
     try {
-      if (options.jobId) {
-        const existing = await queue.getJob(options.jobId);
-        if (existing) return { jobId: options.jobId, added: false };
-      }
-      // BullMQ's own ids count per queue, so connector A's job 7 and connector B's job 7 would both
+      // BullMQ itself ignores an add whose job id it already holds, so no look-up first. BullMQ's own ids count per queue, so connector A's job 7 and connector B's job 7 would both
       // be "dead letter 7" to an operator replaying by id: every hub job gets an id unique hub-wide.
       const jobId = options.jobId ?? `${data.kind}-${data.connectorId}-${randomUUID()}`;
       const job = await queue.add(data.kind, data, { ...this.jobOptions(connector), jobId, priority: options.priority });
-      return { jobId: job.id as string, added: true };
+      return { jobId: job.id as string };
     } catch (error) {
       throw new TransientError(`could not enqueue a ${data.kind} job for ${data.connectorId}: ${(error as Error).message}`, { cause: error });
     }

@@ -233,12 +233,13 @@ export class SqlStore implements Store {
     );
   }
 
-  async finishRun(id: string, result: { status: Exclude<RunStatus, 'running'>; counts: RunCounts; error?: string }): Promise<void> {
-    const rows = await this.driver.query<{ id: string }>(
-      `UPDATE runs SET status = $2, counts = $3::jsonb, error = $4, finished_at = now() WHERE id = $1 RETURNING id`,
+  async finishRun(id: string, result: { status: Exclude<RunStatus, 'running'>; counts: RunCounts; error?: string }): Promise<Run> {
+    const rows = await this.driver.query<RunRow>(
+      `UPDATE runs SET status = $2, counts = $3::jsonb, error = $4, finished_at = now() WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
       [id, result.status, JSON.stringify(result.counts), result.error ?? null],
     );
     if (rows.length === 0) throw new NotFoundError(`run ${id} not found`);
+    return toRun(rows[0]!);
   }
 
   async getRun(id: string): Promise<Run | undefined> {

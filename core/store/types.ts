@@ -235,7 +235,8 @@ export interface Store {
   getLedgerEntry(connectorId: string, path: string, checksum: string): Promise<StoredLedgerEntry | undefined>;
 
   startRun(run: RunStart): Promise<void>;
-  finishRun(id: string, result: { status: Exclude<RunStatus, 'running'>; counts: RunCounts; error?: string }): Promise<void>;
+  /** Records how a run ended and returns it as stored. */
+  finishRun(id: string, result: { status: Exclude<RunStatus, 'running'>; counts: RunCounts; error?: string }): Promise<Run>;
   getRun(id: string): Promise<Run | undefined>;
   listRuns(query: RunQuery): Promise<Page<Run>>;
   /** Latest finished run per connector, for status views. */

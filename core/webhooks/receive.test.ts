@@ -90,7 +90,6 @@ const plugins: Record<string, PluginDefinition> = { 'supplier-orders': supplierP
 
 function recordingEnqueuer() {
   const calls: { data: HubJobData; jobId?: string }[] = [];
-  const held = new Set<string>();
   const failures: unknown[] = [];
   const enqueuer: JobEnqueuer = {
     async enqueue(data, options) {
@@ -98,9 +97,7 @@ function recordingEnqueuer() {
       if (failure) throw failure;
       calls.push({ data, jobId: options?.jobId });
       const jobId = options?.jobId ?? `job-${calls.length}`;
-      const added = !held.has(jobId);
-      held.add(jobId);
-      return { jobId, added };
+      return { jobId };
     },
   };
   return { enqueuer, calls, failOnce: (error: unknown) => failures.push(error) };

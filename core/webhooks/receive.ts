@@ -176,18 +176,14 @@ export function createWebhookReceiver(deps: WebhookReceiverDeps): WebhookReceive
         logger.info({ connector: connectorId, eventId, duplicate: true, queued: false }, 'webhook event already processed');
         return { eventId, duplicate: true };
       }
-      let added: boolean;
       try {
-        ({ added } = await enqueuer.enqueue(
-          { kind: 'webhook', connectorId, tenant: connector.tenant, trigger: 'webhook', eventId },
-          { jobId },
-        ));
+        await enqueuer.enqueue({ kind: 'webhook', connectorId, tenant: connector.tenant, trigger: 'webhook', eventId }, { jobId });
       } catch (error) {
         if (error instanceof HubError) throw error;
         logger.error({ err: error, connector: connectorId, eventId, jobId }, 'webhook event kept but not queued');
         throw new TransientError('the event is kept but could not be queued; retry later', { cause: error });
       }
-      logger.info({ connector: connectorId, eventId, jobId, duplicate: saved.duplicate, queued: added }, 'webhook event accepted');
+      logger.info({ connector: connectorId, eventId, jobId, duplicate: saved.duplicate }, 'webhook event accepted');
       return { eventId, duplicate: saved.duplicate };
     },
   };
