@@ -12,6 +12,7 @@ import addFormatsPlugin from 'ajv-formats';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { ConfigurationError, type ValidationIssue } from '../errors.js';
 import { REDACTED, redactor as processRedactor, type Redactor } from '../redaction.js';
+import { didYouMean } from '../suggest.js';
 import { HubConfigSchema, formatChecks, parseEventName, secretPaths } from './schema.js';
 import { fromPointer, substituteDocument, toPointer } from './substitute.js';
 import type { HubConfig } from './types.js';
@@ -231,7 +232,7 @@ function describeAjvError(error: ErrorObject, at: string[]): { segments: string[
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
       const known = Object.keys(schema.properties ?? {});
-      const guess = closest(key, known);
+      const guess = didYouMean(key, known);
       const hint = guess ? `did you mean "${guess}"?` : known.length > 0 ? `expected one of: ${known.join(', ')}` : '';
       return { segments: [...at, key], message: `unknown key "${key}"${hint ? ` (${hint})` : ''}`, atKey: true };
     }
@@ -498,7 +499,7 @@ function uniqueIds(data: Json, section: string, key: string, label: string, wher
 }
 
 function unknownReference(kind: string, value: string, known: Map<string, number>): string {
-  const guess = closest(value, [...known.keys()]);
+  const guess = didYouMean(value, [...known.keys()]);
   const names = [...known.keys()];
   const hint = guess ? `did you mean "${guess}"?` : names.length > 0 ? `known: ${names.join(', ')}` : `no ${kind}s are defined`;
   return `${kind} "${value}" is not defined (${hint})`;
@@ -691,28 +692,4 @@ function list(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-/** The candidate a typo most likely meant, if any is close enough to suggest. */
-function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const distance = candidate.toLowerCase() === word.toLowerCase() ? 0 : editDistance(word, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
-}
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}

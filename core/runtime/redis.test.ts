@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../errors.js';
+import { freePort } from '../free-port.js';
 import { createLogger } from '../logging.js';
 import { redisOptionsFromUrl, resolveRedis, safeUrl } from './redis.js';
 
@@ -19,13 +19,7 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 /** A loopback URL nothing listens on, standing in for "no Redis on 6379". */
 async function silentUrl(): Promise<string> {
-  const port = await new Promise<number>((ok) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => ok(port));
-    });
-  });
-  return `redis://127.0.0.1:${port}`;
+  return `redis://127.0.0.1:${await freePort()}`;
 }
 
 describe('resolveRedis', () => {

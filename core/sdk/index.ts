@@ -19,6 +19,8 @@ export {
 } from '../errors.js';
 export { entityNames, isEntityName, validateEntity, type EntityName, type EntityData } from '../model/index.js';
 export type { StoredRecord } from '../store/types.js';
+/** "Did you mean …?" for a name a person typed, e.g. in a plugin's checkConfig. */
+export { didYouMean } from '../suggest.js';
 export type { FileTransport, FileInfo } from '../../connectors/files/types.js';
 export type { HttpClient } from '../../connectors/http/types.js';
 

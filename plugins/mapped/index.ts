@@ -24,12 +24,12 @@ import {
   type SyncOptions,
   type ValidationIssue,
   type WebhookEvent,
+  didYouMean,
 } from '../../core/sdk/index.js';
 import {
   compileMapping,
   compilePath,
   compileWhere,
-  didYouMean,
   formatLocation,
   locationPointer,
   mappingError,

@@ -13,7 +13,7 @@
  * - Row errors name the target field and the source path and describe the value's shape
  *   (`a string shaped 99/99/99`), never the value: rows may carry PHI and reasons reach logs.
  */
-import { ConfigurationError, type ValidationIssue } from '../../core/sdk/index.js';
+import { ConfigurationError, didYouMean, type ValidationIssue } from '../../core/sdk/index.js';
 
 /** Written into every record that does not map `schemaVersion` itself. */
 export const CANONICAL_SCHEMA_VERSION = '1.0.0';
@@ -550,31 +550,7 @@ export function convertValue(name: ConvertName, value: unknown): { ok: true; val
   return result === FAIL ? { ok: false } : { ok: true, value: result };
 }
 
-/** The candidate within two edits of `word` (case-insensitive), for "did you mean" hints. */
-export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
 
 // ---------------------------------------------------------------------------------------------
 // Compiling sources

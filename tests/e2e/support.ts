@@ -1,23 +1,16 @@
 /** Helpers for tests that run the hub as a real process on a copy of the shipped config. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import { freePort } from '../../core/free-port.js';
+export { freePort };
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const ADMIN = 'dev-admin-token-change-me';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-export function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => ok(port));
-    });
-  });
-}
 
 /** A fresh copy of config/ with its own queue prefix, as a new user would have it. */
 export function copyShippedConfig(prefix: string, extra = ''): { work: string; configFile: string } {
