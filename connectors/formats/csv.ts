@@ -141,7 +141,8 @@ function describeSkip(error: CsvError & { record?: unknown }): string {
     const expected = /expect (\d+)/.exec(error.message)?.[1];
     return `expected ${expected ?? 'the first row’s number of'} fields as in the first row, got ${got}`;
   }
-  return error.message;
+  // csv-parse ends some messages with the offending value, which may be PHI: keep only the kind of problem.
+  return error.message.replace(/,?\s*(value is|got)\s.*$/is, '').trim();
 }
 
 /**

@@ -43,6 +43,15 @@ describe('readNdjson', () => {
     ]);
   });
 
+  it('never quotes the broken line in its reason: a patient file line may be PHI', async () => {
+    const records = await collect(readNdjson(Readable.from(['Calder, Wren 1987-02-11\n', '{"name": "Wren" "dob": 1}\n'])));
+    expect(records).toEqual([
+      { line: 1, error: expect.stringMatching(/^not valid JSON/) },
+      { line: 2, error: expect.stringMatching(/^not valid JSON \(at character \d+\)$/) },
+    ]);
+    expect(JSON.stringify(records)).not.toMatch(/Calder|Wren/);
+  });
+
   it('gives the same records whatever the chunking, including multi-byte characters split across chunks', async () => {
     const content = `\uFEFF{"name":"José Müller-Ñúñez 日本"}\n{"n":2}\n`;
     const oneChunk = await collect(readNdjson(Readable.from([Buffer.from(content)])));

@@ -57,7 +57,7 @@ export async function* readNdjson(
     try {
       return { line: lineNumber, value: JSON.parse(text) };
     } catch (error) {
-      return { line: lineNumber, error: error instanceof Error ? error.message : String(error) };
+      return { line: lineNumber, error: describeJsonError(error) };
     }
   };
 
@@ -90,4 +90,13 @@ export async function* readNdjson(
     const record = finishLine();
     if (record) yield record;
   }
+}
+
+/**
+ * V8 quotes the offending text in some parse messages (`"Smith" is not valid JSON`); a line of a
+ * patient file may be PHI, so only the position survives into the reason.
+ */
+export function describeJsonError(error: unknown): string {
+  const position = /position (\d+)/.exec(error instanceof Error ? error.message : String(error))?.[1];
+  return position === undefined ? 'not valid JSON' : `not valid JSON (at character ${Number(position) + 1})`;
 }
