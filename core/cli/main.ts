@@ -22,7 +22,8 @@ const USAGE = `Usage: hub <command> [options]
 Commands:
   start [--config FILE] [--role all|api|worker|scheduler]   run the hub
   validate [FILE]                          check a config file; lists every problem with file:line:column
-  run <connector> [--config FILE] [--full] run one sync now, in this process, and print a summary
+  run <connector> [--config FILE] [--full] [--file PATH]
+                                           run one sync (or one inbound file) now, in this process, and print a summary
   status [--config FILE]                   connectors, schedules, queues and last runs
   replay <job-id> | --all-failed [--connector ID] [--config FILE]
                                            re-run dead-lettered jobs

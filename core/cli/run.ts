@@ -14,10 +14,10 @@ import { DEFAULT_CONFIG, CONFIG_OPTION, type CliContext } from './main.js';
  * the configured store; a running hub picks their route events up from the outbox.
  */
 export async function runCommand(args: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { ...CONFIG_OPTION, full: { type: 'boolean', default: false } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args, options: { ...CONFIG_OPTION, full: { type: 'boolean', default: false }, file: { type: 'string' } }, allowPositionals: true });
   const id = positionals[0];
   if (!id) {
-    ctx.err('hub run: which connector? usage: hub run <connector> [--full]');
+    ctx.err('hub run: which connector? usage: hub run <connector> [--full] [--file PATH]');
     return 2;
   }
   const loader = new PluginLoader(ctx.builtins);
@@ -33,7 +33,15 @@ export async function runCommand(args: string[], ctx: CliContext): Promise<numbe
     const { run, error } = await executeJob(
       { store, logger },
       runtimes[0],
-      { kind: 'sync', connectorId: id, tenant: connectorConfig.tenant, trigger: 'manual', full: values.full, requestedBy: 'cli' },
+      {
+        kind: values.file === undefined ? 'sync' : 'file',
+        connectorId: id,
+        tenant: connectorConfig.tenant,
+        trigger: 'manual',
+        full: values.full,
+        path: values.file,
+        requestedBy: 'cli',
+      },
       { attempt: 1 },
     );
     const seconds = run.finishedAt ? (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000 : 0;

@@ -17,6 +17,11 @@ export async function startCommand(args: string[], ctx: CliContext): Promise<num
   logger.level = hub.config.hub.logLevel;
   logger.info({ role }, 'hub started; press Ctrl+C to stop');
 
+  // A plugin's stray promise must not take every connector down with it: log it loudly instead.
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'unhandled promise rejection (a bug in a plugin or the hub); the hub keeps running');
+  });
+
   return new Promise<number>((resolveExit) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {

@@ -307,9 +307,18 @@ describe('authentication and roles', () => {
   });
 
   it('checks the run request body', async () => {
-    const answer = await call('/api/connectors/riverside-ehr/run', { method: 'POST', token: TOKENS.operatorA, body: '{"full":"yes"}' });
+    const answer = await call('/api/connectors/riverside-ehr/run', { method: 'POST', token: TOKENS.operatorA, body: '{"full":"yes","path":7}' });
     expect(answer.status).toBe(400);
-    expect(answer.body.error.issues).toEqual([{ path: '/full', message: 'must be a boolean' }]);
+    expect(answer.body.error.issues).toEqual([
+      { path: '/full', message: 'must be a boolean' },
+      { path: '/path', message: 'must be a file path' },
+    ]);
+  });
+
+  it('runs one inbound file when the request names a path', async () => {
+    const answer = await call('/api/connectors/riverside-ehr/run', { method: 'POST', token: TOKENS.operatorA, body: '{"path":"inbox/roster.csv"}' });
+    expect(answer.status).toBe(202);
+    expect(runtime.runRequests.at(-1)).toEqual({ id: 'riverside-ehr', path: 'inbox/roster.csv', requestedBy: 'riverside-ops' });
   });
 
   it('pauses and resumes for an operator, and audits both', async () => {

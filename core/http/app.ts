@@ -162,9 +162,9 @@ export function createHttpApp(services: HubServices): Hono {
   api.post('/connectors/:id/run', operator, async (c) => {
     const principal = principalOf(c);
     const connector = visibleConnector(principal, c.req.param('id'));
-    const { full } = await runOptions(c.req.raw);
-    const { jobId } = await services.connectors.runNow(connector.id, { full, requestedBy: principal.name });
-    await audit(c, 'connectors.run', { tenant: connector.tenant, target: connector.id, detail: { full: full ?? false, jobId } });
+    const { full, path } = await runOptions(c.req.raw);
+    const { jobId } = await services.connectors.runNow(connector.id, { full, path, requestedBy: principal.name });
+    await audit(c, 'connectors.run', { tenant: connector.tenant, target: connector.id, detail: { full: full ?? false, path, jobId } });
     return json({ jobId }, 202);
   });
 
@@ -387,7 +387,7 @@ function definedOnly(query: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** The optional `{ "full": true }` of a run request; an empty body means an ordinary run. */
-async function runOptions(request: Request): Promise<{ full?: boolean }> {
+async function runOptions(request: Request): Promise<{ full?: boolean; path?: string }> {
   const text = decodeUtf8(await readBodyCapped(request, 16 * 1024));
   if (text.trim() === '') return {};
   let body: unknown;
@@ -400,11 +400,12 @@ async function runOptions(request: Request): Promise<{ full?: boolean }> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new InputError('the body must be a JSON object', [{ path: '/', message: 'must be an object' }]);
   }
-  const { full, ...rest } = body as Record<string, unknown>;
+  const { full, path, ...rest } = body as Record<string, unknown>;
   const issues: ValidationIssue[] = Object.keys(rest).map((key) => ({ path: `/${key}`, message: `unknown field "${key}"` }));
   if (full !== undefined && typeof full !== 'boolean') issues.push({ path: '/full', message: 'must be a boolean' });
+  if (path !== undefined && (typeof path !== 'string' || path === '')) issues.push({ path: '/path', message: 'must be a file path' });
   if (issues.length) throw new InputError('the run request is invalid', issues);
-  return typeof full === 'boolean' ? { full } : {};
+  return { ...(typeof full === 'boolean' ? { full } : {}), ...(typeof path === 'string' ? { path } : {}) };
 }
 
 /**

@@ -220,7 +220,10 @@ export const openApiDocument: OpenApiDocument = {
           content: jsonContent({
             type: 'object',
             additionalProperties: false,
-            properties: { full: { type: 'boolean', description: 'Ignore cursors and resync everything.', default: false } },
+            properties: {
+              full: { type: 'boolean', description: 'Ignore cursors and resync everything.', default: false },
+              path: { type: 'string', description: 'Process just this inbound file (relative to the connector’s files transport): a `file` job.' },
+            },
           }),
         },
         responses: {

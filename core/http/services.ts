@@ -42,7 +42,8 @@ export interface HubServices {
     list(): Promise<ConnectorStatus[]>;
     /** Throws NotFoundError. */
     get(id: string): Promise<ConnectorStatus>;
-    runNow(id: string, options: { full?: boolean; requestedBy: string }): Promise<{ jobId: string }>;
+    /** A sync job, or a `file` job when a path is given. */
+    runNow(id: string, options: { full?: boolean; path?: string; requestedBy: string }): Promise<{ jobId: string }>;
     pause(id: string): Promise<void>;
     resume(id: string): Promise<void>;
   };

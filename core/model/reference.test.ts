@@ -6,7 +6,7 @@ import { renderJsonSchemas, renderReference } from './reference.js';
 
 const docs = new URL('../../docs/', import.meta.url);
 const ajv = createModelAjv();
-const regenerate = 'run `node --import tsx core/model/generate-reference.ts` and keep the result';
+const regenerate = 'run `npm run docs:model` and commit the result';
 
 describe('generated reference', () => {
   it('docs/canonical-model.md matches the schemas', () => {

@@ -150,9 +150,10 @@ async function runHook(
       return;
     }
     case 'file': {
-      // File jobs re-run the plugin's sync for one path; plugins that list folders handle both.
+      // One inbound file, through the plugin's sync narrowed to that path.
       if (!plugin.sync) throw new PermanentError(`plugin ${plugin.name} has no sync to process files with`);
-      await plugin.sync(ctx, { full: false });
+      if (!data.path) throw new PermanentError('file job without a path');
+      await plugin.sync(ctx, { full: data.full ?? false, path: data.path });
       return;
     }
   }

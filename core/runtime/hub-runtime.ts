@@ -217,7 +217,7 @@ export class HubRuntime {
     );
   }
 
-  async runNow(id: string, options: { full?: boolean; requestedBy: string }): Promise<{ jobId: string }> {
+  async runNow(id: string, options: { full?: boolean; path?: string; requestedBy: string }): Promise<{ jobId: string }> {
     const c = this.connector(id);
     if (!c.plugin.sync) throw new NotFoundError(`connector "${id}" (plugin ${c.plugin.name}) has no sync to run`);
     // No worker takes a disabled connector's jobs: the run would wait, unseen, until it is enabled.
@@ -227,11 +227,12 @@ export class HubRuntime {
       ]);
     }
     const { jobId } = await this.queues.enqueue({
-      kind: 'sync',
+      kind: options.path === undefined ? 'sync' : 'file',
       connectorId: id,
       tenant: c.tenant.id,
       trigger: 'manual',
       full: options.full,
+      path: options.path,
       requestedBy: options.requestedBy,
     });
     return { jobId };

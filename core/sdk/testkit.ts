@@ -43,6 +43,8 @@ export interface PluginHarness {
   store: Store;
   connectorId: string;
   sync(options?: { full?: boolean }): Promise<PluginRunResult>;
+  /** A `file` job: the plugin's sync narrowed to one inbound file. */
+  file(path: string, options?: { full?: boolean }): Promise<PluginRunResult>;
   webhook(body: unknown, options?: { eventId?: string; headers?: Record<string, string> }): Promise<PluginRunResult>;
   /** Stores the given canonical records (as if another connector produced them), then delivers them. */
   deliver(records: { type: EntityName; data: Record<string, unknown>; ref: { system: string; id: string } }[]): Promise<PluginRunResult>;
@@ -106,6 +108,7 @@ export async function createPluginHarness(plugin: PluginDefinition, options: Plu
     connectorId,
     logs,
     sync: (opts) => exec({ kind: 'sync', connectorId, tenant: tenant.id, trigger: 'manual', full: opts?.full }),
+    file: (path, opts) => exec({ kind: 'file', connectorId, tenant: tenant.id, trigger: 'file', path, full: opts?.full }),
     async webhook(body, opts) {
       const eventId = opts?.eventId ?? randomUUID();
       await store.saveRawEvent({

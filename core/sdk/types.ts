@@ -86,6 +86,8 @@ export interface PluginContext<C = Record<string, unknown>> {
 export interface SyncOptions {
   /** A full resync was asked for (first run, or an operator's request); ignore cursors. */
   full: boolean;
+  /** A `file` job: process just this inbound file (path relative to the files transport). */
+  path?: string;
 }
 
 /** An inbound webhook, after size, content-type and signature checks. */

@@ -145,6 +145,21 @@ describe('mapped: files from a watched folder', () => {
     expect(full.counts).toMatchObject({ files: 2, rows: 7, created: 0, updated: 0, unchanged: 7 });
   });
 
+  it('processes just the named file in a file job, and says so when no rule takes the path', async () => {
+    const folder = await dropFolder({ 'Patient.000.ndjson': { copyOf: PATIENTS }, 'price-list-2024-07.csv': { copyOf: PRICE_LIST } });
+    const harness = await createPluginHarness(mapped, { config: riversideConfig(), files: folder });
+    cleanups.push(() => harness.close());
+
+    const one = await harness.file('price-list-2024-07.csv');
+    expect(one.error).toBeUndefined();
+    expect(one.counts).toMatchObject({ files: 1, created: 4 });
+    expect(byType(one.records, 'Patient')).toEqual([]);
+
+    const unknown = await harness.file('notes.txt');
+    expect(unknown.run.status).toBe('failed');
+    expect(unknown.run.error).toMatch(/no file rule matches "notes\.txt"/);
+  });
+
   it('reads a changed file again: the ledger keys on content, not name', async () => {
     const folder = await dropFolder({ 'Patient.000.ndjson': { copyOf: PATIENTS } });
     const first = track(await runPluginSync(mapped, { config: riversideConfig(), files: folder }));

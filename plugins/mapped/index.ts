@@ -16,6 +16,7 @@ import {
   InputError,
   isEntityName,
   NotFoundError,
+  PermanentError,
   type EntityData,
   type EntityName,
   type FileInfo,
@@ -182,7 +183,7 @@ async function digestFile(transport: FileTransport, path: string): Promise<Diges
   }
 }
 
-async function syncFiles(ctx: Context, { full }: SyncOptions): Promise<void> {
+async function syncFiles(ctx: Context, { full, path }: SyncOptions): Promise<void> {
   const { files } = compileConfig(ctx.config);
   if (!files.length) return;
   const transport = ctx.transports.files;
@@ -191,7 +192,12 @@ async function syncFiles(ctx: Context, { full }: SyncOptions): Promise<void> {
       { path: '/transport/files', message: 'is required when config.files is set' },
     ]);
   }
-  for (const entry of await listInbox(transport, files)) {
+  let inbox = await listInbox(transport, files);
+  if (path !== undefined) {
+    inbox = inbox.filter((entry) => entry.file.path === path);
+    if (!inbox.length) throw new PermanentError(`mapped: no file rule matches "${path}", or the file is not in the folder`);
+  }
+  for (const entry of inbox) {
     ctx.signal.throwIfAborted();
     await processFile(ctx, transport, entry, full);
   }
