@@ -3,6 +3,7 @@ import { canonicalJson, sha256Hex } from './hash.js';
 import { isUuid, uuidv7 } from './ids.js';
 import { migrate } from './migrate.js';
 import type { SqlDriver, SqlExecutor } from './sql.js';
+import { GroupCommit } from './group-commit.js';
 import type {
   AuditEntry,
   AuditEntryInput,
@@ -52,6 +53,7 @@ export class SqlStore implements Store {
   readonly kind: 'postgres' | 'pglite';
   readonly description: string;
   private readonly batchSize: number;
+  private readonly rawEvents = new GroupCommit<RawEventInput, { id: string; duplicate: boolean }>((events) => this.insertRawEvents(events));
 
   constructor(
     private readonly driver: SqlDriver,
@@ -272,22 +274,61 @@ export class SqlStore implements Store {
     return new Map(rows.map((row) => [row.connector_id, toRun(row)]));
   }
 
-  async saveRawEvent(event: RawEventInput): Promise<{ id: string; duplicate: boolean }> {
-    const inserted = await this.driver.query<{ id: string }>(
-      `INSERT INTO raw_events (connector_id, tenant, event_id, content_type, headers, body)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6)
-       ON CONFLICT (connector_id, event_id) DO NOTHING RETURNING id`,
-      [event.connectorId, event.tenant, event.eventId, event.contentType, JSON.stringify(keptHeaders(event.headers)), event.body],
+  saveRawEvent(event: RawEventInput): Promise<{ id: string; duplicate: boolean }> {
+    // Webhooks arrive concurrently: those that come while one insert runs share the next one.
+    return this.rawEvents.submit(event);
+  }
+
+  private async insertRawEvents(events: RawEventInput[]): Promise<{ id: string; duplicate: boolean }[]> {
+    const input = events.map((event, ord) => ({
+      ord,
+      connector_id: event.connectorId,
+      tenant: event.tenant,
+      event_id: event.eventId,
+      content_type: event.contentType,
+      headers: keptHeaders(event.headers),
+      body: event.body,
+    }));
+    // One statement: the first of each (connector, event id) is inserted unless kept already; every
+    // later one in the batch, or one kept before, is a duplicate of that row.
+    const rows = await this.driver.query<{ ord: number; id: string | null; inserted: boolean }>(
+      `WITH input AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb)
+           AS x(ord int, connector_id text, tenant text, event_id text, content_type text, headers jsonb, body text)
+       ), firsts AS (
+         SELECT DISTINCT ON (connector_id, event_id) * FROM input ORDER BY connector_id, event_id, ord
+       ), ins AS (
+         INSERT INTO raw_events (connector_id, tenant, event_id, content_type, headers, body)
+         SELECT connector_id, tenant, event_id, content_type, headers, body FROM firsts
+         ON CONFLICT (connector_id, event_id) DO NOTHING
+         RETURNING id, connector_id, event_id
+       )
+       SELECT input.ord, COALESCE(ins.id, kept.id) AS id, (ins.id IS NOT NULL AND input.ord = firsts.ord) AS inserted
+       FROM input
+       JOIN firsts ON firsts.connector_id = input.connector_id AND firsts.event_id = input.event_id
+       LEFT JOIN ins ON ins.connector_id = input.connector_id AND ins.event_id = input.event_id
+       LEFT JOIN raw_events kept ON kept.connector_id = input.connector_id AND kept.event_id = input.event_id
+       ORDER BY input.ord`,
+      [JSON.stringify(input)],
     );
-    if (inserted[0]) return { id: inserted[0].id, duplicate: false };
-    // A separate statement: it sees a row a concurrent sender committed while we waited on it.
-    const existing = await this.driver.query<{ id: string }>('SELECT id FROM raw_events WHERE connector_id = $1 AND event_id = $2', [
-      event.connectorId,
-      event.eventId,
-    ]);
-    // Only a prune between the two statements gets here; the sender's retry will find a clean slate.
-    if (!existing[0]) throw new TransientError(`raw event ${event.connectorId}/${event.eventId} vanished while being saved`);
-    return { id: existing[0].id, duplicate: true };
+    const results: { id: string; duplicate: boolean }[] = [];
+    for (const row of rows) {
+      if (row.id !== null) {
+        results.push({ id: row.id, duplicate: !row.inserted });
+        continue;
+      }
+      // A row another process committed while this statement waited on it is not in its snapshot;
+      // a separate statement sees it.
+      const event = events[row.ord]!;
+      const existing = await this.driver.query<{ id: string }>('SELECT id FROM raw_events WHERE connector_id = $1 AND event_id = $2', [
+        event.connectorId,
+        event.eventId,
+      ]);
+      // Only a prune in between gets here; the sender's retry will find a clean slate.
+      if (!existing[0]) throw new TransientError(`raw event ${event.connectorId}/${event.eventId} vanished while being saved`);
+      results.push({ id: existing[0].id, duplicate: true });
+    }
+    return results;
   }
 
   async getRawEvent(connectorId: string, eventId: string): Promise<RawEvent | undefined> {

@@ -452,6 +452,26 @@ describe.each([
       expect((await store.getRawEvent(connectorId, 'evt_123'))!.processedAt).toBe(processedAt);
     });
 
+    it('keeps each of many concurrent events once, repeats within the same burst included', async () => {
+      const connectorId = unique('payroll');
+      const event = (id: string) => ({ connectorId, tenant: 'clinic-a', eventId: id, contentType: 'application/json', headers: {}, body: `{"id":"${id}"}` });
+      const ids = Array.from({ length: 40 }, (_, i) => `evt-${i % 25}`);
+      const results = await Promise.all(ids.map((id) => store.saveRawEvent(event(id))));
+
+      const firsts = new Map<string, string>();
+      results.forEach((result, i) => {
+        const id = ids[i]!;
+        if (!firsts.has(id)) {
+          expect(result.duplicate, `first ${id}`).toBe(false);
+          firsts.set(id, result.id);
+        } else {
+          expect(result).toEqual({ id: firsts.get(id), duplicate: true });
+        }
+      });
+      expect(firsts.size).toBe(25);
+      expect((await store.getRawEvent(connectorId, 'evt-7'))!.body).toBe('{"id":"evt-7"}');
+    });
+
     it('prunes events older than the cutoff', async () => {
       const connectorId = unique('payroll');
       await store.saveRawEvent({ connectorId, tenant: 't', eventId: 'old', contentType: 'text/plain', headers: {}, body: 'x' });
