@@ -280,6 +280,8 @@ export class SqlStore implements Store {
   }
 
   private async insertRawEvents(events: RawEventInput[]): Promise<{ id: string; duplicate: boolean }[]> {
+    // A lone event takes the plain statement: the batch statement costs about three times as much to plan and run.
+    if (events.length === 1) return [await this.insertRawEvent(events[0]!)];
     const input = events.map((event, ord) => ({
       ord,
       connector_id: event.connectorId,
@@ -319,16 +321,29 @@ export class SqlStore implements Store {
       }
       // A row another process committed while this statement waited on it is not in its snapshot;
       // a separate statement sees it.
-      const event = events[row.ord]!;
-      const existing = await this.driver.query<{ id: string }>('SELECT id FROM raw_events WHERE connector_id = $1 AND event_id = $2', [
-        event.connectorId,
-        event.eventId,
-      ]);
-      // Only a prune in between gets here; the sender's retry will find a clean slate.
-      if (!existing[0]) throw new TransientError(`raw event ${event.connectorId}/${event.eventId} vanished while being saved`);
-      results.push({ id: existing[0].id, duplicate: true });
+      results.push(await this.keptRawEvent(events[row.ord]!));
     }
     return results;
+  }
+
+  private async insertRawEvent(event: RawEventInput): Promise<{ id: string; duplicate: boolean }> {
+    const inserted = await this.driver.query<{ id: string }>(
+      `INSERT INTO raw_events (connector_id, tenant, event_id, content_type, headers, body)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6)
+       ON CONFLICT (connector_id, event_id) DO NOTHING RETURNING id`,
+      [event.connectorId, event.tenant, event.eventId, event.contentType, JSON.stringify(keptHeaders(event.headers)), event.body],
+    );
+    return inserted[0] ? { id: inserted[0].id, duplicate: false } : this.keptRawEvent(event);
+  }
+
+  private async keptRawEvent(event: RawEventInput): Promise<{ id: string; duplicate: true }> {
+    const existing = await this.driver.query<{ id: string }>('SELECT id FROM raw_events WHERE connector_id = $1 AND event_id = $2', [
+      event.connectorId,
+      event.eventId,
+    ]);
+    // Only a prune in between gets here; the sender's retry will find a clean slate.
+    if (!existing[0]) throw new TransientError(`raw event ${event.connectorId}/${event.eventId} vanished while being saved`);
+    return { id: existing[0].id, duplicate: true };
   }
 
   async getRawEvent(connectorId: string, eventId: string): Promise<RawEvent | undefined> {
