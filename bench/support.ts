@@ -4,6 +4,9 @@
  * bounded waits, and clean-up.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ConnectorConfig, HubConfig } from '../core/config/types.js';
@@ -119,8 +122,18 @@ export interface BenchStore {
  */
 export async function openBenchStore(kind: StoreKind): Promise<BenchStore | undefined> {
   if (kind === 'pglite') {
-    const store = await openStore({});
-    return { store, label: 'PGlite (in memory)', dispose: () => store.close() };
+    // On disk, as `npm start` runs it: the in-memory file system re-allocates as tables grow,
+    // which would charge the hub for a cost the default set-up does not have.
+    const dataDir = await mkdtemp(join(tmpdir(), 'bench-pglite-'));
+    const store = await openStore({ dataDir });
+    return {
+      store,
+      label: 'PGlite (on disk, as npm start)',
+      async dispose() {
+        await store.close();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
   }
   const databaseUrl = benchPostgresUrl();
   const schema = `bench_${freshTag()}`;
