@@ -12,7 +12,11 @@ const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
  * once: a sync that pages through a JSON API and maps practitioners, tested with msw and the test kit.
  */
 export async function newPluginCommand(args: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { ...CONFIG_OPTION, dir: { type: 'string', default: 'plugins' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...CONFIG_OPTION, dir: { type: 'string', default: 'plugins' } },
+    allowPositionals: true,
+  });
   const name = positionals[0];
   if (!name || !NAME.test(name)) {
     ctx.err('hub new-plugin: give a name of lowercase letters, digits and dashes, e.g. `hub new-plugin acme-payroll`');

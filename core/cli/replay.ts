@@ -3,8 +3,11 @@ import { connectToHub } from './connect.js';
 import { CONFIG_OPTION, type CliContext } from './main.js';
 
 export async function replayCommand(args: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { ...CONFIG_OPTION, 'all-failed': { type: 'boolean', default: false },
-    connector: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...CONFIG_OPTION, 'all-failed': { type: 'boolean', default: false }, connector: { type: 'string' } },
+    allowPositionals: true,
+  });
   const jobId = positionals[0];
   if (!jobId && !values['all-failed']) {
     ctx.err('hub replay: give a job id, or --all-failed [--connector ID]');

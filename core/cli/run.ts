@@ -14,7 +14,11 @@ import { DEFAULT_CONFIG, CONFIG_OPTION, type CliContext } from './main.js';
  * the configured store; a running hub picks their route events up from the outbox.
  */
 export async function runCommand(args: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { ...CONFIG_OPTION, full: { type: 'boolean', default: false }, file: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...CONFIG_OPTION, full: { type: 'boolean', default: false }, file: { type: 'string' } },
+    allowPositionals: true,
+  });
   const id = positionals[0];
   if (!id) {
     ctx.err('hub run: which connector? usage: hub run <connector> [--full] [--file PATH]');

@@ -6,7 +6,11 @@ import { DEFAULT_CONFIG, CONFIG_OPTION, type CliContext } from './main.js';
 const ROLES: HubRole[] = ['all', 'api', 'worker', 'scheduler'];
 
 export async function startCommand(args: string[], ctx: CliContext): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...CONFIG_OPTION, role: { type: 'string', default: 'all' } }, allowPositionals: true });
+  const { values } = parseArgs({
+    args,
+    options: { ...CONFIG_OPTION, role: { type: 'string', default: 'all' } },
+    allowPositionals: true,
+  });
   const role = values.role as HubRole;
   if (!ROLES.includes(role)) {
     ctx.err(`hub start: --role must be one of ${ROLES.join(', ')} (got "${role}")`);
