@@ -63,9 +63,10 @@ const ajv = new Ajv({ allErrors: true, strict: false });
  * 4. else the endpoint is unsigned (a warning is logged once per connector).
  *
  * The raw event is durable before the caller hears 202. A repeated event id is acknowledged as a
- * duplicate and enqueued again under the same deterministic job id: if the process died between
- * keeping the event and queueing it, the sender's retry still gets it processed, and while the
- * first job is held the queue ignores the second.
+ * duplicate. Once its job has processed it, nothing more happens; until then it is enqueued again
+ * under the same deterministic job id: if the process died between keeping the event and queueing
+ * it, the sender's retry still gets it processed, and while the first job is held the queue
+ * ignores the second.
  */
 export function createWebhookReceiver(deps: WebhookReceiverDeps): WebhookReceiver {
   const { config, store, enqueuer, logger } = deps;
