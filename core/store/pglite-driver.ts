@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { Worker } from 'node:worker_threads';
 import { ConfigurationError } from '../errors.js';
 import { classifyDbError, type SqlDriver, type SqlExecutor } from './sql.js';
 
@@ -10,23 +10,44 @@ export interface PgliteDriverOptions {
   snapshot?: Blob;
 }
 
-/**
- * PGlite is a single connection. Its own `transaction()` holds a mutex that plain `query()` calls
- * also wait on, so transactions are serialized and a query never lands inside someone else's
- * transaction. The one rule that follows: inside `transaction(fn)`, use `tx`, never the driver,
- * or the call waits for itself.
- */
 export interface PgliteSqlDriver extends SqlDriver {
   /** A copy of the whole cluster, to start other in-memory databases from. */
   dumpSnapshot(): Promise<Blob>;
 }
 
+interface WorkerError {
+  message: string;
+  name?: string;
+  code?: string;
+  [key: string]: unknown;
+}
+
+type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: WorkerError };
+
+const WORKER_URL = new URL('./pglite-worker.mjs', import.meta.url);
+
+/**
+ * PGlite, the embedded default store, runs in a worker thread (pglite-worker.mjs): its SQL is CPU
+ * work in WASM and its file writes are synchronous, which on the main thread would stall every
+ * webhook and API call while a sync commits.
+ *
+ * PGlite is a single connection: every statement and transaction takes a lock here, so a query
+ * never lands inside someone else's transaction. Inside `transaction(fn)`, use `tx`, never the
+ * driver, or the call waits for itself.
+ */
 export async function createPgliteDriver(options: PgliteDriverOptions = {}): Promise<PgliteSqlDriver> {
   const { dataDir } = options;
-  let db: PGlite;
   try {
     if (dataDir) await mkdir(dataDir, { recursive: true });
-    db = options.snapshot ? await PGlite.create({ loadDataDir: options.snapshot }) : await PGlite.create(dataDir);
+    const snapshot = options.snapshot ? await options.snapshot.arrayBuffer() : undefined;
+    const worker = new Worker(WORKER_URL, { workerData: { dataDir, snapshot }, transferList: snapshot ? [snapshot] : [] });
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', (message: { ready: boolean; error?: WorkerError }) =>
+        message.ready ? resolve() : reject(toError(message.error!)),
+      );
+      worker.once('error', reject);
+    });
+    return new PgliteDriver(worker, dataDir ? `pglite:${dataDir}` : 'pglite:memory');
   } catch (error) {
     throw new ConfigurationError(
       `cannot open the embedded database${dataDir ? ` in ${dataDir}` : ''}: ${error instanceof Error ? error.message : String(error)}`,
@@ -34,60 +55,92 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
       { cause: error },
     );
   }
-  return new PgliteDriver(db, dataDir ? `pglite:${dataDir}` : 'pglite:memory');
 }
 
 class PgliteDriver implements PgliteSqlDriver {
   readonly kind = 'pglite' as const;
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+  private nextId = 0;
+  private lock: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private readonly executor: SqlExecutor = {
+    query: <T>(text: string, params?: unknown[]) => this.call('query', text, params) as Promise<T[]>,
+    exec: async (script: string) => void (await this.call('exec', script)),
+  };
 
   constructor(
-    private readonly db: PGlite,
+    private readonly worker: Worker,
     readonly description: string,
-  ) {}
-
-  async query<T>(text: string, params?: unknown[]): Promise<T[]> {
-    try {
-      const result = await this.db.query<T>(text, params);
-      return result.rows;
-    } catch (error) {
-      throw classifyDbError(error, 'PGlite query failed');
-    }
+  ) {
+    worker.on('message', (reply: Reply) => {
+      const waiting = this.pending.get(reply.id);
+      if (!waiting) return;
+      this.pending.delete(reply.id);
+      if (reply.ok) waiting.resolve(reply.result);
+      else waiting.reject(toError(reply.error));
+    });
+    worker.on('error', (error) => this.failAll(error));
+    worker.on('exit', () => this.failAll(new Error('the embedded database worker stopped')));
   }
 
-  async exec(script: string): Promise<void> {
-    try {
-      await this.db.exec(script);
-    } catch (error) {
-      throw classifyDbError(error, 'PGlite script failed');
-    }
+  query<T>(text: string, params?: unknown[]): Promise<T[]> {
+    return this.locked(() => this.executor.query<T>(text, params), 'PGlite query failed');
   }
 
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    try {
-      return await this.db.transaction((tx) => fn(new PgliteTransaction(tx)));
-    } catch (error) {
-      throw classifyDbError(error, 'PGlite transaction failed');
-    }
+  exec(script: string): Promise<void> {
+    return this.locked(() => this.executor.exec(script), 'PGlite script failed');
+  }
+
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.locked(async () => {
+      await this.executor.exec('BEGIN');
+      try {
+        const result = await fn(this.executor);
+        await this.executor.exec('COMMIT');
+        return result;
+      } catch (error) {
+        await this.executor.exec('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    }, 'PGlite transaction failed');
+  }
+
+  async dumpSnapshot(): Promise<Blob> {
+    const buffer = (await this.locked(() => this.call('dump'), 'PGlite snapshot failed')) as ArrayBuffer;
+    return new Blob([buffer]);
   }
 
   async close(): Promise<void> {
-    if (!this.db.closed) await this.db.close();
+    if (this.closed) return;
+    await this.locked(() => this.call('close'), 'PGlite close failed').catch(() => undefined);
+    this.closed = true;
+    await this.worker.terminate();
   }
 
-  dumpSnapshot(): Promise<Blob> {
-    return this.db.dumpDataDir('none') as Promise<Blob>;
+  /** Runs `work` alone: PGlite is one connection, and a transaction must not interleave with others. */
+  private locked<T>(work: () => Promise<T>, what: string): Promise<T> {
+    const run = this.lock.then(work, work);
+    this.lock = run.catch(() => undefined);
+    return run.catch((error) => {
+      throw classifyDbError(error, what);
+    });
+  }
+
+  private call(op: 'query' | 'exec' | 'dump' | 'close', sql?: string, params?: unknown[]): Promise<unknown> {
+    if (this.closed) return Promise.reject(new Error('the embedded database is closed'));
+    const id = ++this.nextId;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, op, sql, params });
+    });
+  }
+
+  private failAll(error: unknown): void {
+    for (const waiting of this.pending.values()) waiting.reject(error);
+    this.pending.clear();
   }
 }
 
-class PgliteTransaction implements SqlExecutor {
-  constructor(private readonly tx: Transaction) {}
-
-  async query<T>(text: string, params?: unknown[]): Promise<T[]> {
-    const result = await this.tx.query<T>(text, params);
-    return result.rows;
-  }
-
-  async exec(script: string): Promise<void> {
-    await this.tx.exec(script);
-  }
+function toError(described: WorkerError): Error {
+  return Object.assign(new Error(described.message), described);
 }
