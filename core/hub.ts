@@ -1,5 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { resolve } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig } from './config/load.js';
@@ -36,6 +37,9 @@ export interface RunningHub {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
+
+/** In the data folder: where this hub's API listens, for CLI commands on the same machine. */
+export const API_URL_FILE = 'api.url';
 
 /**
  * Starts the hub in one process or one role of it: `api` serves HTTP, `worker` runs jobs,
@@ -108,6 +112,8 @@ export async function startHub(options: StartOptions): Promise<RunningHub> {
       server = await listen(app.fetch, port, host);
       url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
       logger.info({ url }, `listening on ${url}`);
+      mkdirSync(dataDir, { recursive: true });
+      writeFileSync(join(dataDir, API_URL_FILE), url);
     }
 
     let stopping: Promise<void> | undefined;
@@ -120,7 +126,10 @@ export async function startHub(options: StartOptions): Promise<RunningHub> {
       stop() {
         stopping ??= (async () => {
           for (const t of timers) clearInterval(t);
-          if (server) await new Promise<void>((r) => server!.close(() => r()));
+          if (server) {
+            await new Promise<void>((r) => server!.close(() => r()));
+            rmSync(join(dataDir, API_URL_FILE), { force: true });
+          }
           await runtime!.close();
           await store.close();
           await redis!.stop();

@@ -15,15 +15,12 @@ export async function replayCommand(args: string[], ctx: CliContext): Promise<nu
   }
   const hub = await connectToHub(values.config, ctx);
   try {
-    const ids = values.connector ? [hub.runtime.connector(values.connector).config.id] : [...hub.runtime.connectors.keys()];
     if (jobId) {
-      await hub.runtime.queues.replay(jobId, ids);
+      await hub.replay(jobId, values.connector);
       ctx.out(`replayed job ${jobId}`);
     } else {
-      const n = await hub.runtime.queues.replayAll(ids);
-      ctx.out(`replayed ${n} dead-lettered job(s)`);
+      ctx.out(`replayed ${await hub.replayAll(values.connector)} dead-lettered job(s)`);
     }
-    await hub.store.audit({ actor: 'cli', action: 'dead-letters.replay', target: jobId ?? values.connector ?? '*' });
     return 0;
   } finally {
     await hub.close();

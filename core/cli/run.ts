@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
-import { NotFoundError } from '../errors.js';
+import { ConfigurationError, NotFoundError } from '../errors.js';
 import { createLogger } from '../logging.js';
 import { executeJob } from '../runtime/execute-job.js';
 import { loadConnectorRuntimes } from '../runtime/hub-runtime.js';
 import { PluginLoader, pluginSchemaResolver } from '../runtime/plugin-loader.js';
 import { openStore } from '../store/index.js';
+import { StoreInUseError } from '../store/pglite-lock.js';
 import { DEFAULT_CONFIG, CONFIG_OPTION, type CliContext } from './main.js';
 
 /**
@@ -32,7 +33,15 @@ export async function runCommand(args: string[], ctx: CliContext): Promise<numbe
   }
   const runtimes = await loadConnectorRuntimes({ ...config, connectors: [connectorConfig] }, loader);
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
-  const store = await openStore({ databaseUrl: config.hub.databaseUrl, dataDir: resolve(config.hub.dataDir) });
+  const store = await openStore({ databaseUrl: config.hub.databaseUrl, dataDir: resolve(config.hub.dataDir) }).catch((error) => {
+    if (!(error instanceof StoreInUseError)) throw error;
+    throw new ConfigurationError(
+      `a running hub (process ${error.pid}) holds the embedded store; ask it to run the connector instead: ` +
+        `curl -X POST -H 'Authorization: Bearer <operator token>' <hub url>/api/connectors/${id}/run`,
+      [],
+      { cause: error },
+    );
+  });
   try {
     const { run, error } = await executeJob(
       { store, logger },

@@ -6,7 +6,7 @@ export async function statusCommand(args: string[], ctx: CliContext): Promise<nu
   const { values } = parseArgs({ args, options: { ...CONFIG_OPTION }, allowPositionals: true });
   const hub = await connectToHub(values.config, ctx);
   try {
-    const statuses = await hub.runtime.list();
+    const statuses = await hub.connectors();
     const rows = [['CONNECTOR', 'TENANT', 'PLUGIN', 'STATE', 'SCHEDULE', 'NEXT RUN', 'QUEUED', 'FAILED', 'LAST RUN']];
     for (const s of statuses) {
       const last = s.lastRun

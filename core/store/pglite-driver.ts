@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { ConfigurationError } from '../errors.js';
+import { lockDataDir } from './pglite-lock.js';
 import { classifyDbError, type SqlDriver, type SqlExecutor } from './sql.js';
 
 export interface PgliteDriverOptions {
@@ -37,8 +38,12 @@ const WORKER_URL = new URL('./pglite-worker.mjs', import.meta.url);
  */
 export async function createPgliteDriver(options: PgliteDriverOptions = {}): Promise<PgliteSqlDriver> {
   const { dataDir } = options;
+  let unlock = () => {};
+  if (dataDir) {
+    await mkdir(dataDir, { recursive: true });
+    unlock = lockDataDir(dataDir);
+  }
   try {
-    if (dataDir) await mkdir(dataDir, { recursive: true });
     const snapshot = options.snapshot ? await options.snapshot.arrayBuffer() : undefined;
     const worker = new Worker(WORKER_URL, { workerData: { dataDir, snapshot }, transferList: snapshot ? [snapshot] : [] });
     await new Promise<void>((resolve, reject) => {
@@ -47,8 +52,9 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
       );
       worker.once('error', reject);
     });
-    return new PgliteDriver(worker, dataDir ? `pglite:${dataDir}` : 'pglite:memory');
+    return new PgliteDriver(worker, dataDir ? `pglite:${dataDir}` : 'pglite:memory', unlock);
   } catch (error) {
+    unlock();
     throw new ConfigurationError(
       `cannot open the embedded database${dataDir ? ` in ${dataDir}` : ''}: ${error instanceof Error ? error.message : String(error)}`,
       [{ path: 'dataDir', message: 'not a usable PGlite data directory' }],
@@ -71,6 +77,7 @@ class PgliteDriver implements PgliteSqlDriver {
   constructor(
     private readonly worker: Worker,
     readonly description: string,
+    private readonly unlock: () => void,
   ) {
     worker.on('message', (reply: Reply) => {
       const waiting = this.pending.get(reply.id);
@@ -115,6 +122,7 @@ class PgliteDriver implements PgliteSqlDriver {
     await this.locked(() => this.call('close'), 'PGlite close failed').catch(() => undefined);
     this.closed = true;
     await this.worker.terminate();
+    this.unlock();
   }
 
   /** Runs `work` alone: PGlite is one connection, and a transaction must not interleave with others. */

@@ -157,6 +157,10 @@ describe('npm start on the shipped config', () => {
     const replay = cli(['replay', '--all-failed']);
     expect(replay.status).toBe(0);
     expect(replay.stdout).toContain('replayed 0 dead-lettered job(s)');
+    // The running hub holds the embedded store: `hub run` says how to ask it instead of opening it twice.
+    const run = cli(['run', 'supplier-price-list']);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/a running hub \(process \d+\) holds the embedded store.*\/api\/connectors\/supplier-price-list\/run/);
   });
 
   it('drains and exits cleanly on SIGTERM', async () => {
