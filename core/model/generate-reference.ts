@@ -23,4 +23,4 @@ for (const file of await readdir(schemasDir)) {
 for (const [name, json] of Object.entries(files)) {
   await writeFile(join(schemasDir, `${name}.schema.json`), json);
 }
-console.log(`wrote docs/canonical-model.md and ${wanted.size} schemas in docs/schemas/`);
+process.stdout.write(`wrote docs/canonical-model.md and ${wanted.size} schemas in docs/schemas/\n`);
