@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
@@ -105,6 +105,22 @@ describe('paths', () => {
     const before = await readdir(parent);
     await transport.write('../escaped.txt', 'x').catch(() => undefined);
     expect(await readdir(parent)).toEqual(before);
+  });
+
+  it('refuses to read through a link that leads outside the folder, and follows one that stays inside', async () => {
+    const outside = await mkdtemp(path.join(tmpdir(), 'hub-outside-'));
+    try {
+      await writeFile(path.join(outside, 'other-practice.csv'), 'MRN,Name\n1,Someone\n');
+      await symlink(path.join(outside, 'other-practice.csv'), path.join(root, 'roster.csv'));
+      await drop('inbox/real.csv', 'a,b\n');
+      await symlink(path.join(root, 'inbox/real.csv'), path.join(root, 'alias.csv'));
+
+      await expect(transport.read('roster.csv')).rejects.toThrow(PermanentError);
+      await expect(transport.readStream('roster.csv')).rejects.toThrow(/link to a place outside/);
+      expect((await transport.read('alias.csv')).toString()).toBe('a,b\n');
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 });
 

@@ -46,6 +46,23 @@ export function createLocalFolderTransport(options: LocalFolderTransportOptions)
   const toAbsolute = (relative: string, allowRoot = false): string =>
     path.join(root, ...segmentsOf(relative, allowRoot));
 
+  /**
+   * A symlink dropped into the folder may point anywhere (/etc/shadow, another practice's drop):
+   * a file is read only when its real location is inside the root's real location.
+   */
+  const confined = async (absolute: string, relative: string, operation: string): Promise<void> => {
+    let real: string;
+    let realRoot: string;
+    try {
+      [real, realRoot] = await Promise.all([fs.realpath(absolute), fs.realpath(root)]);
+    } catch (error) {
+      throw fsFailure(operation, relative, error);
+    }
+    if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
+      throw new PermanentError(`cannot ${operation} ${JSON.stringify(relative)}: it is a link to a place outside the transport's folder`);
+    }
+  };
+
   return {
     description: `local folder ${root}`,
     archiveFolder: options.archiveFolder,
@@ -91,6 +108,7 @@ export function createLocalFolderTransport(options: LocalFolderTransportOptions)
 
     async read(filePath: string): Promise<Buffer> {
       const absolute = toAbsolute(filePath);
+      await confined(absolute, filePath, 'read');
       try {
         return await fs.readFile(absolute);
       } catch (error) {
@@ -100,6 +118,7 @@ export function createLocalFolderTransport(options: LocalFolderTransportOptions)
 
     async readStream(filePath: string): Promise<Readable> {
       const absolute = toAbsolute(filePath);
+      await confined(absolute, filePath, 'read');
       // Opening first turns a missing file into an error here, not a late 'error' event on the stream.
       let handle;
       try {

@@ -88,6 +88,23 @@ describe('createHttpClient', () => {
     expect(calls).toBe(2);
   });
 
+  it('does not repeat a POST the server may have applied, unless it carries an Idempotency-Key', async () => {
+    let calls = 0;
+    server.use(
+      http.post(`${api}/orders`, () => {
+        calls++;
+        return HttpResponse.text('gateway timeout', { status: 504 });
+      }),
+    );
+    await expect(client.request('/orders', { method: 'POST', json: { sku: 'GLV-NITRILE-M' } })).rejects.toThrow(UpstreamError);
+    expect(calls).toBe(1);
+
+    calls = 0;
+    const keyed = client.request('/orders', { method: 'POST', json: { sku: 'GLV-NITRILE-M' }, headers: { 'idempotency-key': 'po-2026-0001' } });
+    await expect(keyed).rejects.toThrow(UpstreamError);
+    expect(calls).toBeGreaterThan(1);
+  });
+
   it('honours Retry-After on a 429 and succeeds', async () => {
     let calls = 0;
     server.use(

@@ -104,6 +104,8 @@ function retryCount(option: string, value: number | undefined, fallback: number)
   return value;
 }
 
+const NON_IDEMPOTENT = new Set(['POST', 'PATCH']);
+
 async function send<T>(
   settings: Settings,
   rawUrl: string,
@@ -113,9 +115,13 @@ async function send<T>(
   const url = resolveUrl(settings.baseUrl, rawUrl, options.query);
   const method = (options.method ?? 'GET').toUpperCase();
   const timeoutMs = options.timeoutMs === undefined ? settings.timeoutMs : positiveNumber('timeoutMs', options.timeoutMs, 0);
-  const retries = options.retries === undefined ? settings.retries : retryCount('retries', options.retries, 0);
   const headers = new Headers(settings.headers);
   for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
+  // Repeating a POST or PATCH the server may already have applied could submit a claim twice: such
+  // a request is retried only when the caller says so or sends an Idempotency-Key.
+  const repeatable = !NON_IDEMPOTENT.has(method) || headers.has('idempotency-key');
+  const retries =
+    options.retries !== undefined ? retryCount('retries', options.retries, 0) : repeatable ? settings.retries : 0;
   let body: string | Uint8Array | undefined = options.body;
   if (options.json !== undefined) {
     body = JSON.stringify(options.json);

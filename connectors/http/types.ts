@@ -8,7 +8,10 @@ export interface HttpRequestOptions {
   /** Per attempt; default the client's. */
   timeoutMs?: number;
   signal?: AbortSignal;
-  /** Retries after the first attempt for 408/429/5xx and network errors; default the client's. */
+  /**
+   * Retries after the first attempt for 408/429/5xx and network errors; default the client's, but
+   * none for POST and PATCH unless an Idempotency-Key header is sent (a repeat could apply twice).
+   */
   retries?: number;
 }
 
