@@ -28,7 +28,10 @@ describe('shipped configuration files', () => {
       HUB_OPS_TOKEN: 'ops-token-0123456789abcdef',
       ACME_PAYROLL_WEBHOOK_SECRET: 'whsec-0123456789abcdef',
     };
-    const text = readFileSync(join(CONFIG_DIR, 'examples', file), 'utf8').replaceAll('/run/secrets/lakeside-dashboard-token', join(secrets, 'token'));
+    writeFileSync(join(secrets, 'key'), '-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n');
+    const text = readFileSync(join(CONFIG_DIR, 'examples', file), 'utf8')
+      .replaceAll('/run/secrets/lakeside-dashboard-token', join(secrets, 'token'))
+      .replaceAll('/run/secrets/broker-sftp-key', join(secrets, 'key'));
     const copy = join(secrets, file);
     writeFileSync(copy, text);
     const config = await loadConfig({ file: copy, env, plugins });

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigurationError, NotFoundError, PermanentError } from '../../core/errors.js';
+import { describeFileTransportContract } from '../../tests/support/file-transport-contract.js';
 import { sha256, sha256Stream } from './checksum.js';
 import { compileGlob } from './glob.js';
 import { createLocalFolderTransport } from './local-folder.js';
@@ -215,4 +216,13 @@ describe('checksum', () => {
     expect(await sha256Stream(stream)).toBe(sha256(bytes));
     expect(sha256('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
   });
+});
+
+describeFileTransportContract('local folder', async () => {
+  const localRoot = await mkdtemp(path.join(tmpdir(), 'hub-local-contract-'));
+  return {
+    transport: createLocalFolderTransport({ root: localRoot }),
+    localRoot,
+    cleanup: () => rm(localRoot, { recursive: true, force: true }),
+  };
 });

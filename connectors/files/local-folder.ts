@@ -10,6 +10,7 @@ import {
   TransientError,
 } from '../../core/errors.js';
 import { compileGlob } from './glob.js';
+import { byName, isHiddenOrInProgress, moveTargetOf, relativeSegments as segmentsOf, temporaryNameFor, withSuffix } from './paths.js';
 import type { FileInfo, FileTransport, ListOptions } from './types.js';
 
 export interface LocalFolderTransportOptions {
@@ -102,8 +103,7 @@ export function createLocalFolderTransport(options: LocalFolderTransportOptions)
           modifiedAt: stats.mtime,
         });
       }
-      // Code-unit order, not locale order, so every machine processes a folder in the same order.
-      return files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return files.sort(byName);
     },
 
     async read(filePath: string): Promise<Buffer> {
@@ -132,7 +132,7 @@ export function createLocalFolderTransport(options: LocalFolderTransportOptions)
     async write(filePath: string, data: Buffer | string): Promise<void> {
       const absolute = toAbsolute(filePath);
       const folder = path.dirname(absolute);
-      const temporary = path.join(folder, `.${path.basename(absolute)}.tmp-${randomBytes(6).toString('hex')}`);
+      const temporary = path.join(folder, temporaryNameFor(path.basename(absolute), randomBytes(6).toString('hex')));
       try {
         await fs.mkdir(folder, { recursive: true });
         const handle = await fs.open(temporary, 'wx');
@@ -152,8 +152,7 @@ export function createLocalFolderTransport(options: LocalFolderTransportOptions)
 
     async move(from: string, to: string): Promise<string> {
       const source = toAbsolute(from);
-      // A target ending in "/" names a folder: the file keeps its name there.
-      const targetRelative = /[\\/]$/.test(to) ? `${to}${path.basename(source)}` : to;
+      const targetRelative = moveTargetOf(to, path.basename(source));
       const targetSegments = segmentsOf(targetRelative);
       const target = path.join(root, ...targetSegments);
       if (source === target) {
@@ -165,10 +164,8 @@ export function createLocalFolderTransport(options: LocalFolderTransportOptions)
       } catch (error) {
         throw fsFailure('move', to, error);
       }
-      const extension = path.extname(target);
-      const stem = target.slice(0, target.length - extension.length);
       for (let attempt = 0; ; attempt++) {
-        const candidate = attempt === 0 ? target : `${stem}-${attempt}${extension}`;
+        const candidate = withSuffix(target, attempt);
         try {
           await placeWithoutOverwrite(source, candidate);
         } catch (error) {
@@ -187,36 +184,6 @@ export function createLocalFolderTransport(options: LocalFolderTransportOptions)
       // Nothing is held open between calls.
     },
   };
-}
-
-/**
- * Splits a relative path into safe segments. Any `..`, absolute path or drive letter is refused
- * outright, even when it would land back inside the root: a path like that in a file name or a
- * config value is a mistake or an attack, never a need.
- */
-function segmentsOf(relative: string, allowRoot = false): string[] {
-  if (typeof relative !== 'string') {
-    throw new PermanentError(`path must be a string, got ${typeof relative}`);
-  }
-  if (relative.includes('\0')) {
-    throw new PermanentError(`path ${JSON.stringify(relative)} contains a NUL byte`);
-  }
-  if (path.isAbsolute(relative) || /^[\\/]/.test(relative) || /^[a-zA-Z]:/.test(relative)) {
-    throw new PermanentError(`path ${JSON.stringify(relative)} is absolute; paths must be relative to the root`);
-  }
-  const segments = relative.split(/[\\/]+/).filter((segment) => segment !== '' && segment !== '.');
-  if (segments.includes('..')) {
-    throw new PermanentError(`path ${JSON.stringify(relative)} escapes the root`);
-  }
-  if (segments.length === 0 && !allowRoot) {
-    throw new PermanentError(`path ${JSON.stringify(relative)} does not name a file`);
-  }
-  return segments;
-}
-
-/** Our own temp files are dot-files; the suffixes are what common upload tools write while in progress. */
-function isHiddenOrInProgress(name: string): boolean {
-  return name.startsWith('.') || name.endsWith('~') || /\.(tmp|part|partial|filepart|crdownload)$/i.test(name);
 }
 
 /**

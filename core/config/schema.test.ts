@@ -27,6 +27,7 @@ describe('parseDuration', () => {
 describe('secretPaths', () => {
   it('finds every secret field of the hub schema', () => {
     expect(secretPaths(HubConfigSchema).map((p) => p.join('.')).sort()).toEqual([
+      'connectors.*.transport.files.passphrase',
       'connectors.*.transport.files.password',
       'connectors.*.transport.files.privateKey',
       'connectors.*.webhook.secret',

@@ -142,6 +142,7 @@ export const SftpTransportSchema = Type.Object(
     username: Text('Login name.'),
     password: Type.Optional(Secret('Password.')),
     privateKey: Type.Optional(Secret('PEM private key (use ${file:…}).')),
+    passphrase: Type.Optional(Secret('Passphrase of an encrypted private key.')),
     hostKey: Type.Optional(Type.String({ pattern: '^SHA256:', 'x-hint': "must be a SHA256 fingerprint ('SHA256:…')" })),
     path: Text('Remote folder.'),
     ...fileFolders,

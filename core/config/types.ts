@@ -82,6 +82,8 @@ export interface SftpTransportConfig {
   username: string;
   password?: string;
   privateKey?: string;
+  /** Passphrase of an encrypted private key (a secret). */
+  passphrase?: string;
   /** SHA256 host key fingerprint to pin (`SHA256:…`). */
   hostKey?: string;
   path: string;

@@ -1,10 +1,10 @@
 import { isAbsolute, resolve } from 'node:path';
 import { createHttpClient } from '../../connectors/http/client.js';
 import { createLocalFolderTransport } from '../../connectors/files/local-folder.js';
+import { createSftpTransport } from '../../connectors/sftp/sftp-transport.js';
 import type { FileTransport } from '../../connectors/files/types.js';
 import type { HttpClient } from '../../connectors/http/types.js';
 import type { ConnectorConfig } from '../config/types.js';
-import { ConfigurationError } from '../errors.js';
 
 /** Opens the file transport a connector's YAML asks for; paths resolve against the config's folder. */
 export function openFilesTransport(connector: ConnectorConfig, baseDir: string): FileTransport | undefined {
@@ -17,10 +17,18 @@ export function openFilesTransport(connector: ConnectorConfig, baseDir: string):
       quarantineFolder: files.quarantine,
     });
   }
-  throw new ConfigurationError(
-    `connector ${connector.id}: transport.files.kind "${files.kind}" is not available in this version of the hub (use "local")`,
-    [{ path: `/connectors/${connector.id}/transport/files/kind`, message: `unsupported transport kind ${files.kind}` }],
-  );
+  return createSftpTransport({
+    host: files.host,
+    port: files.port,
+    username: files.username,
+    password: files.password,
+    privateKey: files.privateKey,
+    passphrase: files.passphrase,
+    hostKey: files.hostKey,
+    root: files.path,
+    archiveFolder: files.archive,
+    quarantineFolder: files.quarantine,
+  });
 }
 
 export function openHttpClient(connector: ConnectorConfig): HttpClient {
