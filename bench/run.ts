@@ -19,6 +19,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   queue: () => import('./queue.js'),
   ingest: () => import('./ingest.js'),
   webhook: () => import('./webhook.js'),
+  x12: () => import('./x12.js'),
 };
 
 /** How long the process may linger after the results are out before open handles are reported. */

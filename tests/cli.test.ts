@@ -26,7 +26,7 @@ describe('hub CLI', () => {
     const r = hub(['validate', 'config/hub.yaml']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/OK — 3 tenant\(s\), 5 connector\(s\)/);
+    expect(r.out).toMatch(/OK — 3 tenant\(s\), 6 connector\(s\)/);
   });
 
   it('validate lists every problem with file:line:column and exits 1', () => {

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Readable, Transform } from 'node:stream';
-import { utils as ssh2Utils } from 'ssh2';
+// ssh2 is CommonJS: Node's ESM loader gives it as a default export only (named imports fail at run time).
+import ssh2 from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
 import {
   ConfigurationError,
@@ -502,7 +503,7 @@ function checkOptions(options: SftpTransportOptions): Settings {
   const passphrase = text('passphrase');
   if (password === undefined && privateKey === undefined) throw invalid('password', 'or privateKey is required');
   if (privateKey !== undefined) {
-    const parsed = ssh2Utils.parseKey(privateKey, passphrase);
+    const parsed = ssh2.utils.parseKey(privateKey, passphrase);
     // The parser's message may quote the key; name the option and nothing of its content.
     if (parsed instanceof Error) {
       throw invalid(passphrase === undefined ? 'privateKey' : 'passphrase', 'does not give a usable private key (wrong format, or encrypted without the right passphrase)');

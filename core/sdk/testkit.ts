@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { createHttpClient } from '../../connectors/http/client.js';
 import { createLocalFolderTransport } from '../../connectors/files/local-folder.js';
 import type { HttpClientOptions } from '../../connectors/http/types.js';
+import type { FileTransport } from '../../connectors/files/types.js';
 import type { ConnectorConfig } from '../config/types.js';
 import { createLogger } from '../logging.js';
 import { executeJob, type ConnectorRuntime } from '../runtime/execute-job.js';
@@ -23,6 +24,8 @@ export interface PluginHarnessOptions {
   tenant?: TenantInfo | string;
   /** A folder served as the connector's files transport, optionally with archive/quarantine sub-folders. */
   files?: string | { path: string; archive?: string; quarantine?: string };
+  /** Any other files transport (e.g. SFTP against a test server); wins over `files`. */
+  filesTransport?: FileTransport;
   http?: HttpClientOptions;
   timeoutSeconds?: number;
   /** Use this store instead of a fresh in-memory one. */
@@ -88,7 +91,9 @@ export async function createPluginHarness(plugin: PluginDefinition, options: Plu
     config: connectorConfig,
     plugin,
     tenant,
-    files: files ? createLocalFolderTransport({ root: files.path, archiveFolder: files.archive, quarantineFolder: files.quarantine }) : undefined,
+    files:
+      options.filesTransport ??
+      (files ? createLocalFolderTransport({ root: files.path, archiveFolder: files.archive, quarantineFolder: files.quarantine }) : undefined),
     http: createHttpClient({ retries: 2, backoffMs: 10, ...options.http }),
   };
   let attempt = 0;

@@ -79,6 +79,7 @@ describe('npm start on the shipped config', () => {
     await eventually(async () => ((await countRecords('Practitioner')) === 43 ? true : undefined), '43 practitioners');
     await eventually(async () => ((await countRecords('Encounter')) === 150 ? true : undefined), '150 encounters');
     await eventually(async () => ((await countRecords('CatalogItem')) === 6 ? true : undefined), '6 catalog items');
+    await eventually(async () => ((await countRecords('Remittance')) === 1 ? true : undefined), 'the remittance from the 835');
     const lastRun = await eventually(async () => {
       const connectors = await api<{ items: { id: string; lastRun?: { status: string; counts: Record<string, number> } }[] }>('/api/connectors');
       return connectors.body.items.find((c) => c.id === 'riverside-ehr-export')?.lastRun;

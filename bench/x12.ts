@@ -1,0 +1,208 @@
+/**
+ * X12 tokenizing throughput and peak memory: our streaming tokenizer against node-x12 and
+ * x12-parser (both from npm) on the same generated 835 and 837P files (1 claim, 5,000 claims,
+ * about 100 MB). Each measurement runs in its own child process, so one parser's heap never
+ * inflates another's peak RSS.
+ *
+ *   npm run bench -- x12                 (BENCH_X12_MB=100 sets the large file's size)
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { syntheticFile } from '../connectors/x12/fixtures/synthetic.js';
+import type { BenchRow } from './types.js';
+
+type Parser = 'ours' | 'ours-structure' | 'node-x12' | 'x12-parser';
+
+interface Measurement {
+  segments: number;
+  megabytesPerSecond: number;
+  filesPerSecond: number;
+  peakRssMB: number;
+}
+
+const CHILD_FLAG = '--x12-bench-child';
+/** Small files are read again and again for this long, so start-up does not dominate. */
+const MIN_SECONDS = 1;
+const CHILD_TIMEOUT_MS = 10 * 60_000;
+const IN_MEMORY_BELOW = 10 * 1024 * 1024;
+
+export default async function x12Bench(): Promise<BenchRow[]> {
+  const largeMB = Number(process.env.BENCH_X12_MB ?? 100);
+  const dir = await mkdtemp(join(tmpdir(), 'x12-bench-'));
+  try {
+    const rows: BenchRow[] = [];
+    for (const kind of ['835', '837'] as const) {
+      const files = [
+        { label: '1 claim', path: await writeFile(join(dir, `${kind}-1.edi`), kind, 1) },
+        { label: '5,000 claims', path: await writeFile(join(dir, `${kind}-5000.edi`), kind, 5000) },
+        { label: `~${largeMB} MB`, path: await writeFile(join(dir, `${kind}-large.edi`), kind, Number.POSITIVE_INFINITY, largeMB * 1e6) },
+      ];
+      for (const file of files) {
+        const size = (await stat(file.path)).size;
+        const name = `${kind} ${file.label} (${(size / 1e6).toFixed(1)} MB)`;
+        const ours = await measure('ours', file.path);
+        const nodeX12 = await measure('node-x12', file.path).catch(failed);
+        const x12Parser = await measure('x12-parser', file.path).catch(failed);
+        for (const [peer, result] of [['node-x12', nodeX12], ['x12-parser', x12Parser]] as const) {
+          // x12-parser also emits the empty text after the last terminator as a segment.
+          if (result.segments > 0 && Math.abs(result.segments - ours.segments) > (peer === 'x12-parser' ? 1 : 0)) {
+            throw new Error(`${name}: ${peer} read ${result.segments} segments, ours ${ours.segments}`);
+          }
+        }
+        // A one-claim file is about latency: files per second says more than a tiny MB/s.
+        const speed = (m: Measurement) => (file.label === '1 claim' ? m.filesPerSecond : m.megabytesPerSecond);
+        const unit = file.label === '1 claim' ? 'files/s' : 'MB/s';
+        rows.push(
+          { name: `tokenize ${name}`, unit, value: speed(ours), baselineName: 'node-x12', baseline: speed(nodeX12), target: '≥ 10× node-x12' },
+          { name: `tokenize ${name}`, unit, value: speed(ours), baselineName: 'x12-parser', baseline: speed(x12Parser) },
+          { name: `peak RSS ${name}`, unit: 'MB', value: ours.peakRssMB, baselineName: 'node-x12', baseline: nodeX12.peakRssMB, target: file.label.startsWith('~') ? '< 150 MB' : undefined },
+          { name: `peak RSS ${name}`, unit: 'MB', value: ours.peakRssMB, baselineName: 'x12-parser', baseline: x12Parser.peakRssMB },
+        );
+        if (kind === '835') {
+          const structure = await measure('ours-structure', file.path);
+          rows.push({
+            name: `tokenize+envelope+loops ${name}`,
+            unit,
+            value: speed(structure),
+            baselineName: 'our tokenizer alone',
+            baseline: speed(ours),
+          });
+        }
+      }
+    }
+    return rows;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A peer that crashed or timed out still leaves a row, with a zero baseline. */
+function failed(error: unknown): Measurement {
+  process.stderr.write(`  x12: a baseline failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  return { segments: 0, megabytesPerSecond: 0, filesPerSecond: 0, peakRssMB: 0 };
+}
+
+async function writeFile(path: string, kind: '835' | '837', claims: number, minBytes = 0): Promise<string> {
+  const out = createWriteStream(path);
+  let written = 0;
+  for (const interchange of syntheticFile(kind, claims)) {
+    if (!out.write(interchange)) await once(out, 'drain');
+    written += interchange.length;
+    if (minBytes > 0 && written >= minBytes) break;
+  }
+  out.end();
+  await once(out, 'finish');
+  return path;
+}
+
+async function measure(parser: Parser, file: string): Promise<Measurement> {
+  const self = fileURLToPath(import.meta.url);
+  const child = spawn(process.execPath, ['--import', 'tsx', self, CHILD_FLAG, parser, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
+  const [code] = (await once(child, 'close')) as [number | null];
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`${parser} exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Measurement;
+}
+
+// ---- child process: one parser, one file ----
+
+async function runChild(parser: Parser, file: string): Promise<void> {
+  const size = (await stat(file)).size;
+  if (size < IN_MEMORY_BELOW) inMemory = await readFile(file);
+  const read = readers[parser];
+  let runs = 0;
+  let segments = 0;
+  const started = performance.now();
+  do {
+    segments = await read(file);
+    runs++;
+  } while ((performance.now() - started) / 1000 < MIN_SECONDS);
+  const seconds = (performance.now() - started) / 1000;
+  const measurement: Measurement = {
+    segments,
+    megabytesPerSecond: (size * runs) / 1e6 / seconds,
+    filesPerSecond: runs / seconds,
+    // maxRSS is in kilobytes.
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+  };
+  process.stdout.write(`${JSON.stringify(measurement)}\n`);
+}
+
+// The fs default, for every parser alike.
+const HIGH_WATER_MARK = 64 * 1024;
+
+let inMemory: Buffer | undefined;
+
+/**
+ * Small files are read from memory, so that opening a file a thousand times is not what gets
+ * measured; large ones stream from disk, as they would in production, so memory stays honest.
+ */
+function source(file: string): Readable {
+  if (inMemory === undefined) return createReadStream(file, { highWaterMark: HIGH_WATER_MARK });
+  const parts: Buffer[] = [];
+  for (let start = 0; start < inMemory.length; start += HIGH_WATER_MARK) parts.push(inMemory.subarray(start, start + HIGH_WATER_MARK));
+  return Readable.from(parts, { objectMode: false });
+}
+
+const readers: Record<Parser, (file: string) => Promise<number>> = {
+  async ours(file) {
+    const { readSegmentBatches } = await import('../connectors/x12/tokenizer.js');
+    let count = 0;
+    for await (const batch of readSegmentBatches(source(file))) count += batch.length;
+    return count;
+  },
+  async 'ours-structure'(file) {
+    const { readSegmentBatches } = await import('../connectors/x12/tokenizer.js');
+    const { EnvelopeValidator } = await import('../connectors/x12/envelope.js');
+    const { LoopBuilder, TransactionSetCollector, chooseSpec } = await import('../connectors/x12/loops.js');
+    const { TRANSACTION_SPECS } = await import('../connectors/x12/specs/index.js');
+    const validator = new EnvelopeValidator();
+    const collector = new TransactionSetCollector();
+    let problems = 0;
+    for await (const batch of readSegmentBatches(source(file))) {
+      for (const segment of batch) {
+        validator.push(segment);
+        const set = collector.push(segment);
+        if (set === undefined) continue;
+        const builder = new LoopBuilder(chooseSpec(TRANSACTION_SPECS, set.segments[0]!, set.gs));
+        for (const member of set.segments) builder.push(member);
+        problems += builder.finish().problems.length;
+      }
+    }
+    const report = validator.finish();
+    if (problems + report.problems.length > 0) throw new Error(`the generated file has ${problems + report.problems.length} problems`);
+    return report.segmentCount;
+  },
+  async 'node-x12'(file) {
+    const { X12Parser } = (await import('node-x12')) as unknown as { X12Parser: new () => NodeJS.ReadWriteStream };
+    return countData(source(file).pipe(new X12Parser()));
+  },
+  async 'x12-parser'(file) {
+    const { X12parser } = (await import('x12-parser')) as unknown as { X12parser: new () => NodeJS.ReadWriteStream };
+    return countData(source(file).pipe(new X12parser()));
+  },
+};
+
+function countData(stream: NodeJS.ReadableStream): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let count = 0;
+    stream.on('data', () => count++);
+    stream.on('end', () => resolve(count));
+    stream.on('error', reject);
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === CHILD_FLAG) {
+  await runChild(process.argv[3] as Parser, process.argv[4]!);
+}

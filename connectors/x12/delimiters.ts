@@ -1,0 +1,98 @@
+import { InputError } from '../../core/errors.js';
+
+/** The four separators an interchange declares in its ISA header. */
+export interface Delimiters {
+  element: string;
+  component: string;
+  /** ISA11 in 5010; absent in 4010 files, where ISA11 is the standards identifier `U`. */
+  repetition: string | undefined;
+  segment: string;
+}
+
+/** The ISA segment is fixed-width: 106 characters including its terminator. */
+export const ISA_LENGTH = 106;
+
+/** Where each ISA element separator sits in a well-formed header (ISA01 … ISA16). */
+const SEPARATOR_POSITIONS = [3, 6, 17, 20, 31, 34, 50, 53, 69, 76, 81, 83, 89, 99, 101, 103];
+
+export const DEFAULT_DELIMITERS: Readonly<Delimiters> = Object.freeze({
+  element: '*',
+  component: ':',
+  repetition: '^',
+  segment: '~',
+});
+
+/**
+ * Reads the delimiters from the start of an interchange. `header` must hold at least the 106
+ * characters of the ISA segment (more is fine). Only the first three characters are ever quoted in
+ * an error: the rest of a file may carry PHI.
+ */
+export function readDelimiters(header: string, where: { segmentIndex?: number; offset?: number } = {}): Delimiters {
+  if (!header.startsWith('ISA')) {
+    throw new InputError(`not an X12 interchange: it starts with ${JSON.stringify(header.slice(0, 3))}, not ISA`, [
+      { path: '/', message: 'an X12 interchange starts with an ISA segment' },
+    ]);
+  }
+  const at = where.offset === undefined ? '' : ` at byte ${where.offset}`;
+  const segment = where.segmentIndex === undefined ? 'ISA' : `segment ${where.segmentIndex} (ISA)${at}`;
+  const element = header[3];
+  if (element === undefined || isAlphanumeric(element) || element === ' ' || element === '\r' || element === '\n') {
+    throw new InputError(`${segment}: no valid element separator after ISA`, [{ path: '/ISA', message: 'bad element separator' }]);
+  }
+  let componentAt: number;
+  if (header.length >= ISA_LENGTH && SEPARATOR_POSITIONS.every((position) => header[position] === element)) {
+    componentAt = 104;
+  } else {
+    // Some senders trim ISA06/ISA08; accept the header if it still has 16 elements.
+    componentAt = -1;
+    let position = 2;
+    for (let count = 0; count < 16; count++) {
+      position = header.indexOf(element, position + 1);
+      if (position === -1 || position > 200) break;
+      if (count === 15) componentAt = position + 1;
+    }
+    if (componentAt === -1 || componentAt + 1 >= header.length) {
+      throw new InputError(`${segment}: the ISA header is not 106 characters with 16 elements (truncated or not X12)`, [
+        { path: '/ISA', message: 'malformed ISA header' },
+      ]);
+    }
+  }
+  const component = header[componentAt]!;
+  const segmentTerminator = header[componentAt + 1]!;
+  const repetitionCandidate = header[82];
+  const repetition =
+    componentAt === 104 && repetitionCandidate !== undefined && !isAlphanumeric(repetitionCandidate) && repetitionCandidate !== ' '
+      ? repetitionCandidate
+      : undefined;
+  const delimiters: Delimiters = { element, component, repetition, segment: segmentTerminator === '\r' ? '\n' : segmentTerminator };
+  if (segmentTerminator === '\r') delimiters.segment = header[componentAt + 2] === '\n' ? '\n' : '\r';
+  assertDistinct(delimiters, segment);
+  return delimiters;
+}
+
+/** Options for writing: every delimiter must differ from the others and from letters and digits. */
+export function checkDelimiters(delimiters: Delimiters, name = 'delimiters'): string[] {
+  const problems: string[] = [];
+  const entries = Object.entries(delimiters).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  for (const [key, value] of entries) {
+    if (value.length !== 1) problems.push(`${name}.${key} must be one character`);
+    else if (isAlphanumeric(value) || value === ' ') problems.push(`${name}.${key} must not be a letter, digit or space`);
+  }
+  const values = entries.map((entry) => entry[1]);
+  if (new Set(values).size !== values.length) problems.push(`${name}: the element, component, repetition and segment delimiters must all differ`);
+  return problems;
+}
+
+function assertDistinct(delimiters: Delimiters, segment: string): void {
+  const values = [delimiters.element, delimiters.component, delimiters.segment, delimiters.repetition].filter((v) => v !== undefined);
+  if (new Set(values).size !== values.length) {
+    throw new InputError(`${segment}: the element, component, repetition and segment delimiters are not distinct`, [
+      { path: '/ISA', message: 'delimiters repeat' },
+    ]);
+  }
+}
+
+function isAlphanumeric(char: string): boolean {
+  const code = char.charCodeAt(0);
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
