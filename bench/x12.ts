@@ -17,7 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { syntheticFile } from '../connectors/x12/fixtures/synthetic.js';
 import type { BenchRow } from './types.js';
 
-type Parser = 'ours' | 'ours-structure' | 'node-x12' | 'x12-parser';
+type Parser = 'ours' | 'ours-structure' | 'ours-canonical' | 'node-x12' | 'x12-parser';
 
 interface Measurement {
   segments: number;
@@ -73,6 +73,16 @@ export default async function x12Bench(): Promise<BenchRow[]> {
             baselineName: 'our tokenizer alone',
             baseline: speed(ours),
           });
+          const canonical = await measure('ours-canonical', file.path);
+          rows.push({
+            name: `835 → canonical Remittance, validated ${name}`,
+            unit,
+            value: speed(canonical),
+            baselineName: 'node-x12 tokenizing only',
+            baseline: speed(nodeX12),
+            target: unit === 'MB/s' ? '≥ 50 MB/s' : undefined,
+          });
+          rows.push({ name: `peak RSS 835 → canonical ${name}`, unit: 'MB', value: canonical.peakRssMB, baselineName: 'node-x12 tokenizing only', baseline: nodeX12.peakRssMB, target: file.label.startsWith('~') ? '< 150 MB' : undefined });
         }
       }
     }
@@ -183,6 +193,34 @@ const readers: Record<Parser, (file: string) => Promise<number>> = {
     const report = validator.finish();
     if (problems + report.problems.length > 0) throw new Error(`the generated file has ${problems + report.problems.length} problems`);
     return report.segmentCount;
+  },
+  async 'ours-canonical'(file) {
+    // The clearinghouse plugin's path: segments stream into the 835 builder, one payment at a time.
+    const { readSegmentBatches } = await import('../connectors/x12/tokenizer.js');
+    const { Remittance835Builder } = await import('../plugins/clearinghouse/remittance-835.js');
+    const { validateEntity } = await import('../core/model/index.js');
+    let builder: InstanceType<typeof Remittance835Builder> | undefined;
+    let claims = 0;
+    for await (const batch of readSegmentBatches(source(file))) {
+      for (const segment of batch) {
+        if (segment.id === 'ST') {
+          builder = new Remittance835Builder();
+          continue;
+        }
+        if (!builder) continue;
+        if (segment.id !== 'SE') {
+          builder.push(segment);
+          continue;
+        }
+        const { remittance, problems } = builder.finish();
+        builder = undefined;
+        if (!remittance || problems.length) throw new Error(`the generated 835 did not map: ${problems.slice(0, 3).join('; ')}`);
+        const issues = validateEntity('Remittance', remittance);
+        if (issues.length) throw new Error(`the mapped Remittance is invalid: ${issues.slice(0, 3).map((i) => `${i.path} ${i.message}`).join('; ')}`);
+        claims += remittance.claimPayments.length;
+      }
+    }
+    return claims;
   },
   async 'node-x12'(file) {
     const { X12Parser } = (await import('node-x12')) as unknown as { X12Parser: new () => NodeJS.ReadWriteStream };

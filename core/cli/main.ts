@@ -8,11 +8,14 @@ import { runCommand } from './run.js';
 import { startCommand } from './start.js';
 import { statusCommand } from './status.js';
 import { validateCommand } from './validate.js';
+import { x12Command, type X12Mapper } from './x12.js';
 
 export interface CliContext {
   builtins: BuiltinPlugins;
   out: (line: string) => void;
   err: (line: string) => void;
+  /** Canonical mappings for `hub x12 parse`, by ST01; injected because core never imports plugins. */
+  x12Mappers?: Readonly<Record<string, X12Mapper>>;
 }
 
 export const DEFAULT_CONFIG = 'config/hub.yaml';
@@ -29,6 +32,8 @@ Commands:
                                            re-run dead-lettered jobs
   plugins [--config FILE]                  built-in plugins and the ones the config uses
   new-plugin <name> [--dir DIR]            scaffold a plugin with a passing test
+  x12 parse|validate|ack <file> [--out FILE]
+                                           X12 file to canonical NDJSON, its envelope/loop problems, or its 999
 
 Options:
   --config FILE   default ${DEFAULT_CONFIG}
@@ -44,12 +49,14 @@ const COMMANDS: Record<string, Command> = {
   replay: replayCommand,
   plugins: pluginsCommand,
   'new-plugin': newPluginCommand,
+  x12: x12Command,
 };
 
 /** Runs one CLI command; returns the process exit code. Errors are printed, never thrown. */
-export async function main(argv: string[], options: { builtins: BuiltinPlugins }): Promise<number> {
+export async function main(argv: string[], options: { builtins: BuiltinPlugins; x12Mappers?: Readonly<Record<string, X12Mapper>> }): Promise<number> {
   const ctx: CliContext = {
     builtins: options.builtins,
+    ...(options.x12Mappers ? { x12Mappers: options.x12Mappers } : {}),
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n'),
   };

@@ -42,7 +42,7 @@ describe('clearinghouse inbox', () => {
       expect(first.records).toHaveLength(1);
       expect(first.records[0]).toMatchObject({
         type: 'Remittance',
-        externalSystem: 'x12-835-trace',
+        externalSystem: 'x12-835',
         externalId: 'SHP01|EFT20261015A',
         data: { paymentAmount: 165, traceNumber: 'EFT20261015A' },
       });
@@ -59,6 +59,30 @@ describe('clearinghouse inbox', () => {
       expect(again.counts).toMatchObject({ filesSkipped: 1, created: 0, updated: 0 });
     } finally {
       await first.harness.close();
+    }
+  });
+
+  it('turns 999 and 277CA acknowledgments into ClaimAcknowledgment records, one per acknowledged set or claim', SLOW, async () => {
+    const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+    const root = inbox({
+      'ACK-accepted.999': fixture('acknowledgment-999-accepted.edi'),
+      'ACK-partial.999': fixture('acknowledgment-999-partial.edi'),
+      'CA-20261004.277': fixture('claim-acknowledgment-277ca.edi'),
+    });
+    const result = await runPluginSync(clearinghouse, { config: { inbox: { folder: 'inbound', pattern: '*.{999,277}' } }, files: root });
+    try {
+      expect(result.error).toBeUndefined();
+      expect(result.rejects).toEqual([]);
+      const acks = result.records.filter((r) => r.type === 'ClaimAcknowledgment');
+      expect(acks.length).toBeGreaterThanOrEqual(4);
+      const statuses = acks.map((r) => (r.data as { status: string }).status);
+      expect(statuses).toContain('accepted');
+      expect(statuses).toContain('rejected');
+      // Dropped again, nothing changes.
+      const again = await result.rerun({ full: true });
+      expect(again.counts).toMatchObject({ created: 0, updated: 0 });
+    } finally {
+      await result.harness.close();
     }
   });
 

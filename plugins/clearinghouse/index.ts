@@ -1,13 +1,16 @@
 /**
  * The clearinghouse plugin: X12 5010 files exchanged over a file transport (SFTP in production, a
- * local folder in the demo). This first version reads the inbox: 835 remittances become canonical
- * Remittance records; files whose envelopes are broken are quarantined with the reason.
+ * local folder in the demo). It reads the inbox: 835 remittances, 999 and 277CA acknowledgments and
+ * 277 claim statuses become canonical records; files whose envelopes are broken are quarantined
+ * with the reason. (Submitting 837s and the claim timeline are still to come.)
  */
 import { createHash } from 'node:crypto';
 import type { FileInfo, FileTransport } from '../../connectors/files/types.js';
-import { EnvelopeValidator, readSegments, transactionSets, type EnvelopeReport, type X12Problem } from '../../connectors/x12/index.js';
+import { element, EnvelopeValidator, readSegments, type EnvelopeReport, type Segment, type X12Problem } from '../../connectors/x12/index.js';
 import { ConfigurationError, definePlugin, HubError, InputError, NotFoundError, Type, type PluginContext, type Static } from '../../core/sdk/index.js';
-import { mapRemittance835 } from './remittance-835.js';
+import type { X12Envelope } from './acknowledgment-999.js';
+import { x12Mappers, type X12MappingResult } from './mappers.js';
+import { Remittance835Builder } from './remittance-835.js';
 
 const configSchema = Type.Object(
   {
@@ -25,15 +28,15 @@ const configSchema = Type.Object(
 type Config = Static<typeof configSchema>;
 type Context = PluginContext<Config>;
 
-/** Remittance ids are namespaced by what identifies a payment: payer id and trace number. */
-const REMITTANCE_SYSTEM = 'x12-835-trace';
+/** What a transaction set kind becomes, for rejects of a set that produced no record at all. */
+const ENTITY_OF_KIND: Record<string, string> = { '835': 'Remittance', '999': 'ClaimAcknowledgment', '277CA': 'ClaimAcknowledgment', '277': 'ClaimStatus' };
 
 export default definePlugin({
   name: 'clearinghouse',
   version: '0.1.0',
-  description: 'X12 5010 files from a clearinghouse: 835 remittances (837, 999, 277CA and 271 to follow).',
+  description: 'X12 5010 files from a clearinghouse: 835 remittances, 999 and 277CA acknowledgments, 277 claim status.',
   config: configSchema,
-  produces: ['Remittance'],
+  produces: ['Remittance', 'ClaimAcknowledgment', 'ClaimStatus'],
   consumes: [],
   async sync(ctx, { full, path }) {
     const transport = ctx.transports.files;
@@ -80,31 +83,51 @@ async function processFile(ctx: Context, transport: FileTransport, file: FileInf
     return;
   }
 
-  // Pass 2: map each transaction set, one at a time.
+  // Pass 2: map each transaction set as its segments stream by. An 835 goes straight into its
+  // builder, so a payment of thousands of claims is never held as segments; acknowledgments and
+  // statuses are small and are mapped whole.
   const stream = await transport.readStream(file.path);
-  let remittances = 0;
-  for await (const set of transactionSets(readSegments(stream))) {
-    ctx.signal.throwIfAborted();
-    const kind = set.segments[0]?.elements[0];
-    if (kind !== '835') {
-      ctx.count('setsNotYetMapped');
-      ctx.log.info({ file: file.path, transactionSet: kind }, 'transaction set kept in the file but not mapped yet');
+  const stored = { records: 0 };
+  let remittance: Remittance835Builder | undefined;
+  let other: Segment[] | undefined;
+  let envelope: X12Envelope = {};
+  for await (const segment of readSegments(stream)) {
+    if (segment.id === 'ISA') envelope = { isa: segment };
+    else if (segment.id === 'GS') envelope = { ...envelope, gs: segment };
+    else if (segment.id === 'ST') {
+      ctx.signal.throwIfAborted();
+      if (element(segment, 1) === '835') remittance = new Remittance835Builder();
+      else other = [segment];
       continue;
     }
-    const mapped = mapRemittance835(set.segments);
-    const ref = mapped.externalId ? { system: REMITTANCE_SYSTEM, id: mapped.externalId } : undefined;
-    if (!mapped.remittance || mapped.problems.length) {
-      await ctx.reject('Remittance', mapped.remittance ?? null, mapped.problems.map((p) => `${file.path}: ${p}`), ref);
-      continue;
+    if (remittance) {
+      if (segment.id !== 'SE') {
+        remittance.push(segment);
+        continue;
+      }
+      const { remittance: record, externalId, problems } = remittance.finish();
+      const records = record && externalId ? [{ entity: 'Remittance' as const, record, externalId }] : [];
+      await store(ctx, file, { kind: '835', records, problems }, stored);
+      remittance = undefined;
+    } else if (other) {
+      other.push(segment);
+      if (segment.id !== 'SE') continue;
+      const kind = element(other[0]!, 1);
+      const mapper = x12Mappers[kind];
+      if (mapper) await store(ctx, file, mapper(other, envelope), stored);
+      else {
+        ctx.count('setsNotMapped');
+        ctx.log.info({ file: file.path, transactionSet: kind.slice(0, 3) }, 'transaction set kept in the file but not mapped');
+      }
+      other = undefined;
     }
-    const result = await ctx.emit('Remittance', mapped.remittance, ref!);
-    if (result.accepted) remittances++;
   }
-  ctx.ledger.record({ path: file.path, size, checksum, status: 'processed', detail: `${remittances} remittance(s)` });
+  const records = stored.records;
+  ctx.ledger.record({ path: file.path, size, checksum, status: 'processed', detail: `${records} record(s)` });
   // The ledger entry commits with the file's records: a crash repeats the file, never skips it.
   await ctx.flush();
   ctx.count('files');
-  ctx.log.info({ file: file.path, remittances }, 'clearinghouse file processed');
+  ctx.log.info({ file: file.path, records }, 'clearinghouse file processed');
   if (transport.archiveFolder) await transport.move(file.path, `${transport.archiveFolder}/`);
 }
 
@@ -142,6 +165,23 @@ async function checkFile(transport: FileTransport, file: FileInfo): Promise<{ di
   }
   const digest = { checksum: hash.digest('hex'), size };
   return refused === undefined ? { digest, report: validator.finish() } : { digest, refused };
+}
+
+/**
+ * Emits a transaction set's records, or keeps them for review with the reasons (a remittance that
+ * does not balance is never stored). Ids are namespaced by the transaction set they came from.
+ */
+async function store(ctx: Context, file: FileInfo, mapped: X12MappingResult, stored: { records: number }): Promise<void> {
+  const reasons = mapped.problems.map((p) => `${file.path}: ${p}`);
+  if (!mapped.records.length && reasons.length) {
+    await ctx.reject(ENTITY_OF_KIND[mapped.kind] ?? 'unknown', null, reasons);
+    return;
+  }
+  for (const { entity, record, externalId } of mapped.records) {
+    const ref = { system: `x12-${mapped.kind.toLowerCase()}`, id: externalId };
+    if (reasons.length) await ctx.reject(entity, record, reasons, ref);
+    else if ((await ctx.emit(entity, record as never, ref)).accepted) stored.records++;
+  }
 }
 
 async function quarantine(ctx: Context, transport: FileTransport, file: FileInfo, digest: Digest, reason: string): Promise<void> {

@@ -1,8 +1,12 @@
 /**
- * 835 Health Care Claim Payment/Advice (005010X221A1) to the canonical Remittance. Pure: one
- * transaction set's loop tree in, one record (or the reasons it cannot be one) out.
+ * 835 Health Care Claim Payment/Advice (005010X221A1) to the canonical Remittance. Pure and
+ * single-pass: segments go in one at a time as the tokenizer yields them (a 5,000-claim payment is
+ * never held as segments or as a loop tree), one record, or the reasons it cannot be one, comes out.
+ *
+ * The 835's loops are simple enough to follow with a cursor: N1*PR/N1*PE open 1000A/1000B, CLP
+ * opens a claim (2100), SVC a service line (2110); CAS, DTM, REF and AMT belong to whichever is open.
  */
-import { buildLoops, components, element, remittance835, type Loop, type Segment } from '../../connectors/x12/index.js';
+import { components, element, type Segment } from '../../connectors/x12/index.js';
 import type { EntityData } from '../../core/sdk/index.js';
 
 type Remittance = EntityData<'Remittance'>;
@@ -14,7 +18,7 @@ type ProviderAdjustment = NonNullable<Remittance['providerAdjustments']>[number]
 export interface MappedRemittance {
   /** Absent when the transaction set cannot become a Remittance at all. */
   remittance?: Remittance;
-  /** The reassociation key: payer id (TRN03) + trace number (TRN02). */
+  /** The reassociation key: payer id (REF*2U, else TRN03) + trace number (TRN02). */
   externalId?: string;
   /**
    * What is wrong, by segment number and id, never quoting values: a total that does not balance
@@ -25,116 +29,226 @@ export interface MappedRemittance {
 
 const CENTS = 100;
 
-/** Maps the segments of one 835 transaction set (ST to SE). */
-export function mapRemittance835(segments: readonly Segment[]): MappedRemittance {
-  const tree = buildLoops(segments, remittance835);
-  const problems = tree.problems.map((p) => p.message);
-  const root = tree.root;
-  const bpr = first(root.segments, 'BPR');
-  const trn = first(root.segments, 'TRN');
-  if (!bpr || !trn) {
-    problems.push(`transaction set at segment ${segments[0]?.index ?? '?'}: an 835 needs BPR and TRN`);
-    return { problems };
+type Party = 'payer' | 'payee' | undefined;
+
+/** Builds one Remittance from one 835 transaction set, segment by segment. */
+export class Remittance835Builder {
+  private bpr: Segment | undefined;
+  private trn: Segment | undefined;
+  private firstIndex: number | undefined;
+  private productionDate: string | undefined;
+  private party: Party;
+  private payerName = '';
+  private payerRef: string | undefined;
+  private payee: Remittance['payee'] = { name: '' };
+  private payeeTaxRef: string | undefined;
+  private readonly claims: ClaimPayment[] = [];
+  private claim: ClaimPayment | undefined;
+  private line: LinePayment | undefined;
+  private readonly plb: ProviderAdjustment[] = [];
+
+  push(segment: Segment): void {
+    this.firstIndex ??= segment.index;
+    switch (segment.id) {
+      case 'BPR':
+        this.bpr = segment;
+        return;
+      case 'TRN':
+        this.trn ??= segment;
+        return;
+      case 'N1':
+        this.openParty(segment);
+        return;
+      case 'REF':
+        this.ref(segment);
+        return;
+      case 'DTM':
+        this.dtm(segment);
+        return;
+      case 'LX':
+        this.party = undefined;
+        this.claim = this.line = undefined;
+        return;
+      case 'CLP':
+        this.openClaim(segment);
+        return;
+      case 'SVC':
+        this.openLine(segment);
+        return;
+      case 'CAS': {
+        const target = this.line ?? this.claim;
+        if (target) (target.adjustments ??= []).push(...mapCas(segment));
+        return;
+      }
+      case 'NM1':
+        this.nm1(segment);
+        return;
+      case 'MOA':
+        // 835 MOA03-07: claim-level remark codes (outpatient).
+        if (this.claim) addRemarks(this.claim, segment.elements.slice(2, 7));
+        return;
+      case 'AMT':
+        // 835 AMT*B6: the line's allowed amount.
+        if (this.line && element(segment, 1) === 'B6') this.line.allowedAmount = amount(element(segment, 2));
+        return;
+      case 'LQ':
+        // 835 LQ*HE: line-level remark code.
+        if (this.line && element(segment, 1) === 'HE') addRemarks(this.line, [element(segment, 2)]);
+        return;
+      case 'PLB':
+        this.claim = this.line = undefined;
+        this.plb.push(...mapPlb(segment));
+        return;
+    }
   }
-  const payerLoop = root.loops.find((l) => l.id === '1000A');
-  const payeeLoop = root.loops.find((l) => l.id === '1000B');
-  const payerN1 = payerLoop?.segments[0];
-  const payeeN1 = payeeLoop?.segments[0];
-  // 835 TRN03: payer identifier (1 + EIN, or the payer's own id); REF*2U overrides when present.
-  const payerId = refValue(payerLoop, '2U') ?? (element(trn, 3) || undefined);
 
-  const claimPayments = root.loops.filter((l) => l.id === '2000').flatMap((lx) => lx.loops.filter((l) => l.id === '2100').map(mapClaim));
-  const providerAdjustments = root.segments.filter((s) => s.id === 'PLB').flatMap(mapPlb);
+  finish(): MappedRemittance {
+    const { bpr, trn } = this;
+    if (!bpr || !trn) {
+      return { problems: [`transaction set at segment ${this.firstIndex ?? '?'}: an 835 needs BPR and TRN`] };
+    }
+    const payerId = this.payerRef ?? (element(trn, 3) || undefined);
+    const payee = { ...this.payee };
+    if (payee.taxId === undefined && this.payeeTaxRef) payee.taxId = this.payeeTaxRef;
+    const remittance: Remittance = {
+      schemaVersion: '1.0.0',
+      payer: { name: this.payerName, ...(payerId ? { payerId } : {}) },
+      payee,
+      paymentMethod: element(bpr, 4) as Remittance['paymentMethod'],
+      paymentAmount: amount(element(bpr, 2)),
+      paymentDate: x12Date(element(bpr, 16)),
+      traceNumber: element(trn, 2),
+      ...optional('productionDate', this.productionDate),
+      claimPayments: this.claims,
+      ...(this.plb.length ? { providerAdjustments: this.plb } : {}),
+    };
+    const problems: string[] = [];
+    // BPR02 must equal the claim payments less the provider-level adjustments (835 TR3 1.10.2.1).
+    const paid = sumCents(this.claims.map((c) => c.paidAmount));
+    const withheld = sumCents(this.plb.map((p) => p.amount));
+    const total = Math.round(remittance.paymentAmount * CENTS);
+    if (paid - withheld !== total) {
+      problems.push(
+        `segment ${bpr.index} (BPR): BPR02 does not balance: claim payments ${fmt(paid)} less provider adjustments ${fmt(withheld)} ` +
+          `make ${fmt(paid - withheld)}, BPR02 says ${fmt(total)}`,
+      );
+    }
+    return { remittance, externalId: `${payerId ?? 'unknown-payer'}|${remittance.traceNumber}`, problems };
+  }
 
-  const remittance: Remittance = {
-    schemaVersion: '1.0.0',
-    payer: { name: payerN1 ? element(payerN1, 2) : '', ...(payerId ? { payerId } : {}) },
-    payee: {
-      name: payeeN1 ? element(payeeN1, 2) : '',
+  private openParty(n1: Segment): void {
+    this.claim = this.line = undefined;
+    const role = element(n1, 1);
+    if (role === 'PR') {
+      this.party = 'payer';
+      this.payerName = element(n1, 2);
+    } else if (role === 'PE') {
+      this.party = 'payee';
       // 835 N1*PE N103: XX = NPI, FI = federal tax id.
-      ...(payeeN1 && element(payeeN1, 3) === 'XX' ? { npi: element(payeeN1, 4) } : {}),
-      ...(payeeN1 && element(payeeN1, 3) === 'FI' ? { taxId: element(payeeN1, 4) } : {}),
-      ...(!(payeeN1 && element(payeeN1, 3) === 'FI') && refValue(payeeLoop, 'TJ') ? { taxId: refValue(payeeLoop, 'TJ')! } : {}),
-    },
-    paymentMethod: element(bpr, 4) as Remittance['paymentMethod'],
-    paymentAmount: amount(element(bpr, 2)),
-    paymentDate: x12Date(element(bpr, 16)),
-    traceNumber: element(trn, 2),
-    ...optional('productionDate', dateOf(root.segments, '405')),
-    claimPayments,
-    ...(providerAdjustments.length ? { providerAdjustments } : {}),
-  };
-
-  // BPR02 must equal the claim payments less the provider-level adjustments (835 TR3 1.10.2.1).
-  const paid = sumCents(claimPayments.map((c) => c.paidAmount));
-  const withheld = sumCents(providerAdjustments.map((p) => p.amount));
-  const total = Math.round(remittance.paymentAmount * CENTS);
-  if (paid - withheld !== total) {
-    problems.push(
-      `segment ${bpr.index} (BPR): BPR02 does not balance: claim payments ${fmt(paid)} less provider adjustments ${fmt(withheld)} ` +
-        `make ${fmt(paid - withheld)}, BPR02 says ${fmt(total)}`,
-    );
+      const qualifier = element(n1, 3);
+      this.payee = {
+        name: element(n1, 2),
+        ...(qualifier === 'XX' ? { npi: element(n1, 4) } : {}),
+        ...(qualifier === 'FI' ? { taxId: element(n1, 4) } : {}),
+      };
+    } else this.party = undefined;
   }
-  return { remittance, externalId: `${payerId ?? 'unknown-payer'}|${remittance.traceNumber}`, problems };
+
+  private ref(ref: Segment): void {
+    const qualifier = element(ref, 1);
+    const value = element(ref, 2);
+    if (this.line) {
+      // 835 REF*6R: line item control number from the claim.
+      if (qualifier === '6R' && value) this.line.lineControlNumber = value;
+      return;
+    }
+    if (this.claim) return;
+    if (this.party === 'payer' && qualifier === '2U' && value) this.payerRef = value;
+    if (this.party === 'payee' && qualifier === 'TJ' && value) this.payeeTaxRef = value;
+  }
+
+  private dtm(dtm: Segment): void {
+    const qualifier = element(dtm, 1);
+    const date = x12Date(element(dtm, 2));
+    if (this.line) {
+      // 835 DTM*472 (service date), or DTM*150 (service period start) on a line.
+      if (qualifier === '472' || (qualifier === '150' && !this.line.serviceDate)) this.line.serviceDate = date;
+      return;
+    }
+    if (this.claim) {
+      // 835 DTM*232/233: claim statement period.
+      if (qualifier === '232') this.claim.servicePeriod = { ...this.claim.servicePeriod, start: date };
+      if (qualifier === '233') this.claim.servicePeriod = { ...this.claim.servicePeriod, end: date };
+      return;
+    }
+    if (qualifier === '405') this.productionDate = date;
+  }
+
+  private openClaim(clp: Segment): void {
+    this.party = undefined;
+    this.line = undefined;
+    // 835 CLP01-09: patient control number, status, charge, payment, patient responsibility,
+    // filing indicator, payer claim control number, facility type, frequency.
+    const claim: ClaimPayment = {
+      patientControlNumber: element(clp, 1),
+      statusCode: element(clp, 2) as ClaimPayment['statusCode'],
+      chargeAmount: amount(element(clp, 3)),
+      paidAmount: amount(element(clp, 4)),
+      ...optional('patientResponsibility', element(clp, 5) ? amount(element(clp, 5)) : undefined),
+      ...optional('claimFilingIndicator', element(clp, 6) || undefined),
+      payerClaimControlNumber: element(clp, 7),
+      ...optional('facilityTypeCode', element(clp, 8) || undefined),
+      ...optional('frequencyCode', element(clp, 9) || undefined),
+    };
+    this.claims.push(claim);
+    this.claim = claim;
+  }
+
+  private openLine(svc: Segment): void {
+    if (!this.claim) return;
+    const submitted = element(svc, 6);
+    // 835 SVC01-06: procedure, charge, payment, revenue code, units, submitted procedure.
+    const line: LinePayment = {
+      procedure: procedure(svc, element(svc, 1)),
+      chargeAmount: amount(element(svc, 2)),
+      paidAmount: amount(element(svc, 3)),
+      ...optional('revenueCode', element(svc, 4) || undefined),
+      ...optional('units', element(svc, 5) ? Number(element(svc, 5)) : undefined),
+      ...(submitted ? { submittedProcedure: procedure(svc, submitted) } : {}),
+    };
+    (this.claim.serviceLinePayments ??= []).push(line);
+    this.line = line;
+  }
+
+  private nm1(nm1: Segment): void {
+    const claim = this.claim;
+    if (!claim || this.line) return;
+    const role = element(nm1, 1);
+    if (role === 'QC') {
+      // 835 NM1*QC: the patient; NM108 MI = member identification number.
+      claim.patient = {
+        name: personName(nm1),
+        ...(element(nm1, 8) === 'MI' && element(nm1, 9) ? { memberId: element(nm1, 9) } : {}),
+      };
+    } else if (role === '82' && element(nm1, 8) === 'XX') {
+      claim.renderingProviderNpi = element(nm1, 9);
+    }
+  }
 }
 
-function mapClaim(loop: Loop): ClaimPayment {
-  const clp = loop.segments[0]!;
-  const patient = loop.segments.find((s) => s.id === 'NM1' && element(s, 1) === 'QC');
-  const rendering = loop.segments.find((s) => s.id === 'NM1' && element(s, 1) === '82');
-  const start = dateOf(loop.segments, '232');
-  const end = dateOf(loop.segments, '233');
-  const moa = loop.segments.find((s) => s.id === 'MOA');
-  const lines = loop.loops.filter((l) => l.id === '2110').map(mapLine);
-  const adjustments = loop.segments.filter((s) => s.id === 'CAS').flatMap(mapCas);
-  return {
-    // 835 CLP01-07: patient control number, status, charge, payment, patient responsibility, filing indicator, payer control number.
-    patientControlNumber: element(clp, 1),
-    statusCode: element(clp, 2) as ClaimPayment['statusCode'],
-    chargeAmount: amount(element(clp, 3)),
-    paidAmount: amount(element(clp, 4)),
-    ...optional('patientResponsibility', element(clp, 5) ? amount(element(clp, 5)) : undefined),
-    ...optional('claimFilingIndicator', element(clp, 6) || undefined),
-    payerClaimControlNumber: element(clp, 7),
-    ...optional('facilityTypeCode', element(clp, 8) || undefined),
-    ...optional('frequencyCode', element(clp, 9) || undefined),
-    ...(patient
-      ? {
-          patient: {
-            name: personName(patient),
-            // NM108 MI: member identification number.
-            ...(element(patient, 8) === 'MI' && element(patient, 9) ? { memberId: element(patient, 9) } : {}),
-          },
-        }
-      : {}),
-    ...(rendering && element(rendering, 8) === 'XX' ? { renderingProviderNpi: element(rendering, 9) } : {}),
-    ...(start || end ? { servicePeriod: { ...optional('start', start), ...optional('end', end) } } : {}),
-    ...(adjustments.length ? { adjustments } : {}),
-    ...remarks(moa ? moa.elements.slice(2, 7) : []),
-    ...(lines.length ? { serviceLinePayments: lines } : {}),
-  };
+/** Maps the segments of one 835 transaction set (ST to SE). */
+export function mapRemittance835(segments: Iterable<Segment>): MappedRemittance {
+  const builder = new Remittance835Builder();
+  for (const segment of segments) builder.push(segment);
+  return builder.finish();
 }
 
-function mapLine(loop: Loop): LinePayment {
-  const svc = loop.segments[0]!;
-  const adjustments = loop.segments.filter((s) => s.id === 'CAS').flatMap(mapCas);
-  const allowed = loop.segments.find((s) => s.id === 'AMT' && element(s, 1) === 'B6');
-  const control = loop.segments.find((s) => s.id === 'REF' && element(s, 1) === '6R');
-  const remarkCodes = loop.segments.filter((s) => s.id === 'LQ' && element(s, 1) === 'HE').map((s) => element(s, 2));
-  const submitted = element(svc, 6);
-  return {
-    procedure: procedure(svc, element(svc, 1)),
-    chargeAmount: amount(element(svc, 2)),
-    paidAmount: amount(element(svc, 3)),
-    ...optional('revenueCode', element(svc, 4) || undefined),
-    ...optional('units', element(svc, 5) ? Number(element(svc, 5)) : undefined),
-    ...(submitted ? { submittedProcedure: procedure(svc, submitted) } : {}),
-    ...optional('serviceDate', dateOf(loop.segments, '472') ?? dateOf(loop.segments, '150')),
-    ...optional('lineControlNumber', control ? element(control, 2) : undefined),
-    ...optional('allowedAmount', allowed ? amount(element(allowed, 2)) : undefined),
-    ...(adjustments.length ? { adjustments } : {}),
-    ...remarks(remarkCodes),
-  };
+function addRemarks(target: { remarkCodes?: string[] }, codes: readonly string[]): void {
+  for (const code of codes) {
+    if (!code) continue;
+    const list = (target.remarkCodes ??= []);
+    if (!list.includes(code)) list.push(code);
+  }
 }
 
 /** CAS01 group, then up to six (reason, amount, quantity) triplets. */
@@ -180,24 +294,8 @@ function personName(nm1: Segment): NonNullable<ClaimPayment['patient']>['name'] 
   return { family: element(nm1, 3), ...(given.length ? { given } : {}), ...optional('suffix', element(nm1, 7) || undefined) };
 }
 
-function remarks(codes: string[]): { remarkCodes?: string[] } {
-  const unique = [...new Set(codes.filter(Boolean))];
-  return unique.length ? { remarkCodes: unique } : {};
-}
 
-function refValue(loop: Loop | undefined, qualifier: string): string | undefined {
-  const ref = loop?.segments.find((s) => s.id === 'REF' && element(s, 1) === qualifier);
-  return ref ? element(ref, 2) || undefined : undefined;
-}
 
-function first(segments: readonly Segment[], id: string): Segment | undefined {
-  return segments.find((s) => s.id === id);
-}
-
-function dateOf(segments: readonly Segment[], qualifier: string): string | undefined {
-  const dtm = segments.find((s) => s.id === 'DTM' && element(s, 1) === qualifier);
-  return dtm ? x12Date(element(dtm, 2)) : undefined;
-}
 
 /** CCYYMMDD to YYYY-MM-DD; anything else passes through for the schema to reject by name. */
 function x12Date(value: string): string {
