@@ -77,7 +77,7 @@ export class Remittance835Builder {
         return;
       case 'CAS': {
         const target = this.line ?? this.claim;
-        if (target) (target.adjustments ??= []).push(...mapCas(segment));
+        if (target) addCas((target.adjustments ??= []), segment);
         return;
       }
       case 'NM1':
@@ -189,33 +189,35 @@ export class Remittance835Builder {
     this.line = undefined;
     // 835 CLP01-09: patient control number, status, charge, payment, patient responsibility,
     // filing indicator, payer claim control number, facility type, frequency.
+    // Plain assignments rather than spreads: this runs once per claim of files with millions of them.
+    const e = clp.elements;
     const claim: ClaimPayment = {
-      patientControlNumber: element(clp, 1),
-      statusCode: element(clp, 2) as ClaimPayment['statusCode'],
-      chargeAmount: amount(element(clp, 3)),
-      paidAmount: amount(element(clp, 4)),
-      ...optional('patientResponsibility', element(clp, 5) ? amount(element(clp, 5)) : undefined),
-      ...optional('claimFilingIndicator', element(clp, 6) || undefined),
-      payerClaimControlNumber: element(clp, 7),
-      ...optional('facilityTypeCode', element(clp, 8) || undefined),
-      ...optional('frequencyCode', element(clp, 9) || undefined),
+      patientControlNumber: e[0] ?? '',
+      statusCode: (e[1] ?? '') as ClaimPayment['statusCode'],
+      chargeAmount: amount(e[2] ?? ''),
+      paidAmount: amount(e[3] ?? ''),
+      payerClaimControlNumber: e[6] ?? '',
     };
+    if (e[4]) claim.patientResponsibility = amount(e[4]);
+    if (e[5]) claim.claimFilingIndicator = e[5];
+    if (e[7]) claim.facilityTypeCode = e[7];
+    if (e[8]) claim.frequencyCode = e[8];
     this.claims.push(claim);
     this.claim = claim;
   }
 
   private openLine(svc: Segment): void {
     if (!this.claim) return;
-    const submitted = element(svc, 6);
     // 835 SVC01-06: procedure, charge, payment, revenue code, units, submitted procedure.
+    const e = svc.elements;
     const line: LinePayment = {
-      procedure: procedure(svc, element(svc, 1)),
-      chargeAmount: amount(element(svc, 2)),
-      paidAmount: amount(element(svc, 3)),
-      ...optional('revenueCode', element(svc, 4) || undefined),
-      ...optional('units', element(svc, 5) ? Number(element(svc, 5)) : undefined),
-      ...(submitted ? { submittedProcedure: procedure(svc, submitted) } : {}),
+      procedure: procedure(svc, e[0] ?? ''),
+      chargeAmount: amount(e[1] ?? ''),
+      paidAmount: amount(e[2] ?? ''),
     };
+    if (e[3]) line.revenueCode = e[3];
+    if (e[4]) line.units = Number(e[4]);
+    if (e[5]) line.submittedProcedure = procedure(svc, e[5]);
     (this.claim.serviceLinePayments ??= []).push(line);
     this.line = line;
   }
@@ -252,16 +254,16 @@ function addRemarks(target: { remarkCodes?: string[] }, codes: readonly string[]
 }
 
 /** CAS01 group, then up to six (reason, amount, quantity) triplets. */
-function mapCas(cas: Segment): Adjustment[] {
-  const group = element(cas, 1) as Adjustment['group'];
-  const out: Adjustment[] = [];
-  for (let i = 2; i <= 17; i += 3) {
-    const reasonCode = element(cas, i);
+function addCas(out: Adjustment[], cas: Segment): void {
+  const e = cas.elements;
+  const group = (e[0] ?? '') as Adjustment['group'];
+  for (let i = 1; i < 18 && i < e.length; i += 3) {
+    const reasonCode = e[i];
     if (!reasonCode) continue;
-    const quantity = element(cas, i + 2);
-    out.push({ group, reasonCode, amount: amount(element(cas, i + 1)), ...(quantity ? { quantity: Number(quantity) } : {}) });
+    const adjustment: Adjustment = { group, reasonCode, amount: amount(e[i + 1] ?? '') };
+    if (e[i + 2]) adjustment.quantity = Number(e[i + 2]);
+    out.push(adjustment);
   }
-  return out;
 }
 
 /** PLB01 provider, PLB02 fiscal period date, then up to six (reason:reference, amount) pairs. */
@@ -284,9 +286,14 @@ function mapPlb(plb: Segment): ProviderAdjustment[] {
 
 /** SVC01 / SVC06: `HC:99213:25:59` — qualifier, code, up to four modifiers, description. */
 function procedure(svc: Segment, composite: string): LinePayment['procedure'] {
-  const [, code = '', m1, m2, m3, m4, description] = components(composite, svc.delimiters);
-  const modifiers = [m1, m2, m3, m4].filter((m): m is string => !!m);
-  return { code, ...(modifiers.length ? { modifiers } : {}), ...optional('description', description || undefined) };
+  const parts = components(composite, svc.delimiters);
+  const result: LinePayment['procedure'] = { code: parts[1] ?? '' };
+  if (parts.length > 2) {
+    const modifiers = parts.slice(2, 6).filter(Boolean);
+    if (modifiers.length) result.modifiers = modifiers;
+    if (parts[6]) result.description = parts[6];
+  }
+  return result;
 }
 
 function personName(nm1: Segment): NonNullable<ClaimPayment['patient']>['name'] {
