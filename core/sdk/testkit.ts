@@ -127,17 +127,21 @@ export async function createPluginHarness(plugin: PluginDefinition, options: Plu
       return exec({ kind: 'webhook', connectorId, tenant: tenant.id, trigger: 'webhook', eventId });
     },
     async deliver(records) {
-      const result = await store.commit({
-        records: records.map((r) => ({
-          tenant: tenant.id,
-          type: r.type,
-          externalSystem: r.ref.system,
-          externalId: r.ref.id,
-          sourceConnector: 'test-source',
-          data: r.data,
-        })),
-      });
-      const ids = result.changes.map((c) => c.recordId);
+      const inputs = records.map((r) => ({
+        tenant: tenant.id,
+        type: r.type,
+        externalSystem: r.ref.system,
+        externalId: r.ref.id,
+        sourceConnector: 'test-source',
+        data: r.data,
+      }));
+      await store.commit({ records: inputs });
+      // Delivered again when unchanged too: a route may repeat a delivery (at least once).
+      const ids: string[] = [];
+      for (const input of inputs) {
+        const stored = await store.findRecord(input);
+        if (stored) ids.push(stored.id);
+      }
       return exec({ kind: 'deliver', connectorId, tenant: tenant.id, trigger: 'route', recordIds: ids });
     },
     state: (key) => store.getState(connectorId, key),

@@ -11,6 +11,7 @@ import { ConfigurationError, definePlugin, HubError, InputError, NotFoundError, 
 import type { X12Envelope } from './acknowledgment-999.js';
 import { x12Mappers, type X12MappingResult } from './mappers.js';
 import { Remittance835Builder } from './remittance-835.js';
+import { submissionSchema, submitClaims } from './submit.js';
 
 const configSchema = Type.Object(
   {
@@ -21,6 +22,7 @@ const configSchema = Type.Object(
       },
       { additionalProperties: false, default: {}, description: 'Where inbound files (835, 999, 277CA…) arrive.' },
     ),
+    submission: Type.Optional(submissionSchema),
   },
   { additionalProperties: false, description: 'A clearinghouse reached over a file transport.' },
 );
@@ -34,10 +36,14 @@ const ENTITY_OF_KIND: Record<string, string> = { '835': 'Remittance', '999': 'Cl
 export default definePlugin({
   name: 'clearinghouse',
   version: '0.1.0',
-  description: 'X12 5010 files from a clearinghouse: 835 remittances, 999 and 277CA acknowledgments, 277 claim status.',
+  description: 'X12 5010 files with a clearinghouse: 837 claims out; 835 remittances, 999 and 277CA acknowledgments, 277 claim status in.',
   config: configSchema,
   produces: ['Remittance', 'ClaimAcknowledgment', 'ClaimStatus'],
-  consumes: [],
+  consumes: ['Claim'],
+  /** Canonical Claims (from a route) become 837P/837I files in the outbox, each submission recorded first. */
+  async deliver(ctx, records) {
+    await submitClaims(ctx, ctx.transports.files, records);
+  },
   async sync(ctx, { full, path }) {
     const transport = ctx.transports.files;
     if (!transport) {
