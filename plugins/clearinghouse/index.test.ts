@@ -62,14 +62,15 @@ describe('clearinghouse inbox', () => {
     }
   });
 
-  it('turns 999 and 277CA acknowledgments into ClaimAcknowledgment records, one per acknowledged set or claim', SLOW, async () => {
+  it('turns 999 and 277CA acknowledgments into ClaimAcknowledgment records and a 271 into EligibilityChecks', SLOW, async () => {
     const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
     const root = inbox({
       'ACK-accepted.999': fixture('acknowledgment-999-accepted.edi'),
       'ACK-partial.999': fixture('acknowledgment-999-partial.edi'),
       'CA-20261004.277': fixture('claim-acknowledgment-277ca.edi'),
+      'ELIG-20261005.271': fixture('eligibility-271.edi'),
     });
-    const result = await runPluginSync(clearinghouse, { config: { inbox: { folder: 'inbound', pattern: '*.{999,277}' } }, files: root });
+    const result = await runPluginSync(clearinghouse, { config: { inbox: { folder: 'inbound', pattern: '*.{999,277,271}' } }, files: root });
     try {
       expect(result.error).toBeUndefined();
       expect(result.rejects).toEqual([]);
@@ -78,6 +79,8 @@ describe('clearinghouse inbox', () => {
       const statuses = acks.map((r) => (r.data as { status: string }).status);
       expect(statuses).toContain('accepted');
       expect(statuses).toContain('rejected');
+      const eligibility = result.records.filter((r) => r.type === 'EligibilityCheck');
+      expect(eligibility.map((r) => (r.data as { coverageActive?: boolean }).coverageActive).sort()).toEqual([false, true]);
       // Dropped again, nothing changes.
       const again = await result.rerun({ full: true });
       expect(again.counts).toMatchObject({ created: 0, updated: 0 });

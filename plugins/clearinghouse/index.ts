@@ -1,8 +1,9 @@
 /**
  * The clearinghouse plugin: X12 5010 files exchanged over a file transport (SFTP in production, a
- * local folder in the demo). It reads the inbox: 835 remittances, 999 and 277CA acknowledgments and
- * 277 claim statuses become canonical records; files whose envelopes are broken are quarantined
- * with the reason. (Submitting 837s and the claim timeline are still to come.)
+ * local folder in the demo). It reads the inbox: 835 remittances, 999 and 277CA acknowledgments,
+ * 277 claim statuses and 271 eligibility responses become canonical records; files whose
+ * envelopes are broken are quarantined with the reason. It delivers Claims as 837 files
+ * (submit.ts). (The claim timeline is still to come.)
  */
 import { createHash } from 'node:crypto';
 import type { FileInfo, FileTransport } from '../../connectors/files/types.js';
@@ -31,14 +32,20 @@ type Config = Static<typeof configSchema>;
 type Context = PluginContext<Config>;
 
 /** What a transaction set kind becomes, for rejects of a set that produced no record at all. */
-const ENTITY_OF_KIND: Record<string, string> = { '835': 'Remittance', '999': 'ClaimAcknowledgment', '277CA': 'ClaimAcknowledgment', '277': 'ClaimStatus' };
+const ENTITY_OF_KIND: Record<string, string> = {
+  '835': 'Remittance',
+  '999': 'ClaimAcknowledgment',
+  '277CA': 'ClaimAcknowledgment',
+  '277': 'ClaimStatus',
+  '271': 'EligibilityCheck',
+};
 
 export default definePlugin({
   name: 'clearinghouse',
   version: '0.1.0',
-  description: 'X12 5010 files with a clearinghouse: 837 claims out; 835 remittances, 999 and 277CA acknowledgments, 277 claim status in.',
+  description: 'X12 5010 files with a clearinghouse: 837 claims out; 835 remittances, 999 and 277CA acknowledgments, 277 claim status, 271 eligibility in.',
   config: configSchema,
-  produces: ['Remittance', 'ClaimAcknowledgment', 'ClaimStatus'],
+  produces: ['Remittance', 'ClaimAcknowledgment', 'ClaimStatus', 'EligibilityCheck'],
   consumes: ['Claim'],
   /** Canonical Claims (from a route) become 837P/837I files in the outbox, each submission recorded first. */
   async deliver(ctx, records) {

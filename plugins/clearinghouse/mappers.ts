@@ -7,6 +7,7 @@ import type { Segment } from '../../connectors/x12/index.js';
 import type { EntityName } from '../../core/sdk/index.js';
 import { mapAcknowledgment999, type X12Envelope } from './acknowledgment-999.js';
 import { mapClaimStatus277 } from './claim-status-277.js';
+import { mapEligibility271 } from './eligibility-271.js';
 import { mapRemittance835 } from './remittance-835.js';
 
 export interface X12MappedRecord {
@@ -35,4 +36,5 @@ export const x12Mappers: Readonly<Record<string, X12Mapper>> = {
     return { kind: '999', records: records.map((r) => ({ entity: 'ClaimAcknowledgment', ...r })), problems };
   },
   '277': (segments, envelope) => mapClaimStatus277(segments, envelope),
+  '271': (segments, envelope) => mapEligibility271(segments, envelope),
 };
