@@ -123,13 +123,21 @@ export function isRetryable(error: unknown): boolean {
   return false;
 }
 
-const TRANSIENT_NODE_CODES = new Set([
+/** Node's codes for a peer that cannot be reached right now (a database, an SFTP server, an API). */
+export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
+  'ECONNABORTED',
   'ETIMEDOUT',
   'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
   'EAI_AGAIN',
   'ENOTFOUND',
+]);
+
+const TRANSIENT_NODE_CODES = new Set([
+  ...NETWORK_ERROR_CODES,
   'UND_ERR_SOCKET',
   'UND_ERR_CONNECT_TIMEOUT',
   '40001', // PostgreSQL serialization_failure

@@ -7,6 +7,7 @@ import SftpClient from 'ssh2-sftp-client';
 import {
   ConfigurationError,
   HubError,
+  NETWORK_ERROR_CODES,
   NotFoundError,
   PermanentError,
   TransientError,
@@ -88,18 +89,7 @@ const SFTP_PERMISSION_DENIED = 3;
 const SFTP_FAILURE = 4;
 const SFTP_OP_UNSUPPORTED = 8;
 
-const CONNECTION_CODES = new Set([
-  'ERR_NOT_CONNECTED',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-]);
+const CONNECTION_CODES = new Set(['ERR_NOT_CONNECTED', ...NETWORK_ERROR_CODES]);
 const CONNECTION_MESSAGES = /No response from server|Unexpected (end|close) event|No SFTP connection|Not connected|socket|channel/i;
 
 interface Session {

@@ -1,4 +1,4 @@
-import { ConfigurationError, HubError, InputError, TransientError } from '../errors.js';
+import { ConfigurationError, HubError, InputError, NETWORK_ERROR_CODES, TransientError } from '../errors.js';
 
 /** Runs SQL: the one thing the store needs from PostgreSQL or PGlite. */
 export interface SqlExecutor {
@@ -17,17 +17,6 @@ export interface SqlDriver extends SqlExecutor {
   close(): Promise<void>;
 }
 
-// Node and PostgreSQL codes that mean "the database is not reachable right now": retry later.
-const NODE_CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-]);
 
 /**
  * Puts a driver error into the hub's error family so the job runner can decide its fate: lost
@@ -42,7 +31,7 @@ export function classifyDbError(error: unknown, what: string): unknown {
   const message = (error as { message?: unknown }).message;
   const detail = typeof message === 'string' ? `: ${message}` : '';
   if (typeof code === 'string') {
-    if (NODE_CONNECTION_CODES.has(code)) return new TransientError(`${what}: database unreachable (${code})`, { cause: error });
+    if (NETWORK_ERROR_CODES.has(code)) return new TransientError(`${what}: database unreachable (${code})`, { cause: error });
     if (code.startsWith('08') || code.startsWith('53') || code.startsWith('57P') || code === '40001' || code === '40P01' || code === '55P03') {
       return new TransientError(`${what}${detail}`, { cause: error });
     }
