@@ -1,9 +1,9 @@
-import { mkdtemp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigurationError, NotFoundError, PermanentError } from '../../core/errors.js';
+import { ConfigurationError, PermanentError } from '../../core/errors.js';
 import { describeFileTransportContract } from '../../tests/support/file-transport-contract.js';
 import { sha256, sha256Stream } from './checksum.js';
 import { compileGlob } from './glob.js';
@@ -59,32 +59,6 @@ describe('list', () => {
     expect(files[0]).toMatchObject({ name: '2024-05-01-prices.csv', size: 10 });
     expect(files[0].modifiedAt).toBeInstanceOf(Date);
   });
-
-  it('lists the root by default', async () => {
-    await drop('b.txt', 'b');
-    await drop('a.txt', 'a');
-    expect((await transport.list()).map((file) => file.path)).toEqual(['a.txt', 'b.txt']);
-  });
-
-  it('filters with *, ? and {a,b} patterns', async () => {
-    for (const name of ['export-1.ndjson', 'export-2.jsonl', 'export-10.ndjson', 'export.csv', 'readme.md']) {
-      await drop(`ehr/${name}`, '{}\n');
-    }
-    const names = async (pattern: string) => (await transport.list('ehr', { pattern })).map((file) => file.name);
-
-    expect(await names('*.{ndjson,jsonl}')).toEqual(['export-1.ndjson', 'export-10.ndjson', 'export-2.jsonl']);
-    expect(await names('export-?.*')).toEqual(['export-1.ndjson', 'export-2.jsonl']);
-    expect(await names('*.csv')).toEqual(['export.csv']);
-    expect(await names('*.x12')).toEqual([]);
-  });
-
-  it('treats a folder nobody has written to yet as empty', async () => {
-    expect(await transport.list('inbox/not-yet')).toEqual([]);
-  });
-
-  it('rejects a malformed pattern as a configuration mistake', async () => {
-    await expect(transport.list('', { pattern: '*.{csv' })).rejects.toThrow(ConfigurationError);
-  });
 });
 
 describe('paths', () => {
@@ -134,66 +108,6 @@ describe('read, write, exists', () => {
     expect(await transport.exists('outbox/837/claims-0001.x12')).toBe(true);
     // No temporary file is left behind next to it.
     expect(await readdir(path.join(root, 'outbox/837'))).toEqual(['claims-0001.x12']);
-  });
-
-  it('replaces an existing file whole', async () => {
-    await transport.write('state.json', '{"cursor":1}');
-    await transport.write('state.json', Buffer.from('{"cursor":2}'));
-    expect(await readFile(path.join(root, 'state.json'), 'utf8')).toBe('{"cursor":2}');
-  });
-
-  it('streams a file', async () => {
-    await drop('big.ndjson', '{"a":1}\n'.repeat(10_000));
-    const stream = await transport.readStream('big.ndjson');
-    expect(await sha256Stream(stream)).toBe(sha256('{"a":1}\n'.repeat(10_000)));
-  });
-
-  it('reports a missing file as not found, naming it', async () => {
-    await expect(transport.read('inbox/missing.csv')).rejects.toThrow(NotFoundError);
-    await expect(transport.read('inbox/missing.csv')).rejects.toThrow('"inbox/missing.csv"');
-    await expect(transport.readStream('inbox/missing.csv')).rejects.toThrow(NotFoundError);
-    expect(await transport.exists('inbox/missing.csv')).toBe(false);
-  });
-});
-
-describe('move', () => {
-  it('archives a processed file into a new folder and returns where it went', async () => {
-    await drop('inbox/835-0001.x12', 'remit');
-    const moved = await transport.move('inbox/835-0001.x12', 'archive/2024-05-02/835-0001.x12');
-
-    expect(moved).toBe('archive/2024-05-02/835-0001.x12');
-    expect(await transport.exists('inbox/835-0001.x12')).toBe(false);
-    expect((await transport.read(moved)).toString()).toBe('remit');
-  });
-
-  it('never overwrites: the same name arriving twice gets -1, -2 before the extension', async () => {
-    const finals: string[] = [];
-    for (const content of ['first', 'second', 'third']) {
-      await drop('inbox/prices.csv', content);
-      finals.push(await transport.move('inbox/prices.csv', 'archive/prices.csv'));
-    }
-    expect(finals).toEqual(['archive/prices.csv', 'archive/prices-1.csv', 'archive/prices-2.csv']);
-    expect((await transport.read('archive/prices.csv')).toString()).toBe('first');
-    expect((await transport.read('archive/prices-2.csv')).toString()).toBe('third');
-  });
-
-  it('keeps the name when the target is a folder ending in /', async () => {
-    await drop('inbox/999-0001.x12', 'ack');
-    expect(await transport.move('inbox/999-0001.x12', 'failed/')).toBe('failed/999-0001.x12');
-  });
-
-  it('gives each of several concurrent moves its own name', async () => {
-    for (let i = 0; i < 8; i++) await drop(`inbox/${i}/same.csv`, String(i));
-    const finals = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => transport.move(`inbox/${i}/same.csv`, 'archive/same.csv')),
-    );
-    expect(new Set(finals).size).toBe(8);
-    const contents = await Promise.all(finals.map(async (final) => (await transport.read(final)).toString()));
-    expect(contents.sort()).toEqual(['0', '1', '2', '3', '4', '5', '6', '7']);
-  });
-
-  it('reports a missing source as not found', async () => {
-    await expect(transport.move('inbox/gone.csv', 'archive/gone.csv')).rejects.toThrow(NotFoundError);
   });
 });
 

@@ -459,22 +459,8 @@ export function createSftpTransport(options: SftpTransportOptions): FileTranspor
   };
 }
 
-interface Settings {
-  host: string;
-  port: number;
-  username: string;
-  password?: string;
-  privateKey?: string;
-  passphrase?: string;
-  hostKey?: string;
-  root: string;
-  archiveFolder?: string;
-  quarantineFolder?: string;
-  timeoutMs: number;
-  retries: number;
-  backoffMs: number;
-  readyTimeoutMs: number;
-}
+/** The options after checking: every default filled in. */
+type Settings = SftpTransportOptions & Required<Pick<SftpTransportOptions, 'port' | 'timeoutMs' | 'retries' | 'backoffMs' | 'readyTimeoutMs'>>;
 
 function checkOptions(options: SftpTransportOptions): Settings {
   if (options === null || typeof options !== 'object') throw invalid('host', 'options are required');

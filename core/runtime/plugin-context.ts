@@ -71,6 +71,19 @@ export function createPluginContext(options: PluginContextOptions): PluginContex
     if (result.changes.length && options.onCommit) await options.onCommit(result);
   };
 
+  /** Stages a record that failed, with its reasons, for a person to review. */
+  const keepReject = (type: string, data: unknown, reasons: string[], ref: Partial<ExternalRef> | undefined): void => {
+    rejects.push({
+      tenant: tenant.id,
+      type,
+      sourceConnector: connectorId,
+      externalSystem: typeof ref?.system === 'string' ? ref.system : undefined,
+      externalId: typeof ref?.id === 'string' ? ref.id : undefined,
+      reasons,
+      data,
+    });
+  };
+
   const flush = (): Promise<void> => {
     committing = committing.then(commitStaged);
     return committing;
@@ -109,15 +122,7 @@ export function createPluginContext(options: PluginContextOptions): PluginContex
       const issues = validateEntity(type, data);
       for (const issue of issues) reasons.push(`${issue.path || '/'} ${issue.message}`);
       if (reasons.length) {
-        rejects.push({
-          tenant: tenant.id,
-          type,
-          sourceConnector: connectorId,
-          externalSystem: typeof ref?.system === 'string' ? ref.system : undefined,
-          externalId: typeof ref?.id === 'string' ? ref.id : undefined,
-          reasons,
-          data,
-        });
+        keepReject(type, data, reasons, ref);
       } else {
         records.push({
           tenant: tenant.id,
@@ -132,15 +137,7 @@ export function createPluginContext(options: PluginContextOptions): PluginContex
       return reasons.length ? { accepted: false, reasons } : { accepted: true };
     },
     async reject(type: string, data: unknown, reasons: string[], ref?: Partial<ExternalRef>) {
-      rejects.push({
-        tenant: tenant.id,
-        type,
-        sourceConnector: connectorId,
-        externalSystem: ref?.system,
-        externalId: ref?.id,
-        reasons,
-        data,
-      });
+      keepReject(type, data, reasons, ref);
       if (records.length + rejects.length >= batchSize) await flush();
     },
     flush,

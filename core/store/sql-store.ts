@@ -375,12 +375,8 @@ export class SqlStore implements Store {
     ]);
   }
 
-  async pruneRawEvents(olderThan: Date): Promise<number> {
-    const rows = await this.driver.query<{ count: number }>(
-      `WITH gone AS (DELETE FROM raw_events WHERE received_at < $1 RETURNING 1) SELECT count(*)::int AS count FROM gone`,
-      [olderThan.toISOString()],
-    );
-    return rows[0]!.count;
+  pruneRawEvents(olderThan: Date): Promise<number> {
+    return this.deleteOlderThan('raw_events', 'received_at', olderThan);
   }
 
   async pendingEvents(limit: number): Promise<PendingEvent[]> {
@@ -403,9 +399,15 @@ export class SqlStore implements Store {
     ]);
   }
 
-  async pruneDispatchedEvents(olderThan: Date): Promise<number> {
+  pruneDispatchedEvents(olderThan: Date): Promise<number> {
+    // A pending event has no dispatched_at, so it never matches.
+    return this.deleteOlderThan('record_events', 'dispatched_at', olderThan);
+  }
+
+  /** Retention: deletes the rows of `table` whose `column` is before the cutoff; returns how many. */
+  private async deleteOlderThan(table: 'raw_events' | 'record_events', column: string, olderThan: Date): Promise<number> {
     const rows = await this.driver.query<{ count: number }>(
-      `WITH gone AS (DELETE FROM record_events WHERE dispatched_at < $1 RETURNING 1) SELECT count(*)::int AS count FROM gone`,
+      `WITH gone AS (DELETE FROM ${table} WHERE ${column} < $1 RETURNING 1) SELECT count(*)::int AS count FROM gone`,
       [olderThan.toISOString()],
     );
     return rows[0]!.count;
