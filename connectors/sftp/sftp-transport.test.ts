@@ -271,7 +271,9 @@ describe('an unreliable connection', () => {
   });
 
   it('fails a stream dropped mid-download with a TransientError, never a clean end', async () => {
-    const { transport, local } = await mailbox();
+    // A short idle timeout: on a loaded machine a dropped peer may go unnoticed until it fires,
+    // and the default (30 s) would race the test's own timeout.
+    const { transport, local } = await mailbox({ timeoutMs: 5_000 });
     const remittance = randomBytes(20 * 1024 * 1024);
     await writeFile(local('835-big.x12'), remittance);
     const stream = await transport.readStream('835-big.x12');
@@ -287,16 +289,31 @@ describe('an unreliable connection', () => {
     expect(received).toBeLessThan(remittance.length);
   });
 
+  it('fails a download whose server falls silent mid-stream, rather than waiting for ever', async () => {
+    const { transport, local } = await mailbox({ timeoutMs: 1_000 });
+    await writeFile(local('835-silent.x12'), randomBytes(20 * 1024 * 1024));
+    const stream = await transport.readStream('835-silent.x12');
+    let thaw: (() => Promise<void>) | undefined;
+    try {
+      const consume = (async () => {
+        for await (const _chunk of stream) thaw ??= await server.freezeConnections();
+      })();
+      await expect(consume).rejects.toThrow(/no data from the server for 1000 ms/);
+    } finally {
+      await thaw?.();
+    }
+  });
+
   it('never returns a truncated download: with no retries left it fails, with retries it downloads again', async () => {
     const remittance = randomBytes(20 * 1024 * 1024);
 
-    const once = await mailbox({ retries: 0 });
+    const once = await mailbox({ retries: 0, timeoutMs: 5_000 });
     await writeFile(once.local('835-big.x12'), remittance);
     const dropped = server.killConnectionsAfterServerReads(2 * 1024 * 1024);
     await expect(once.transport.read('835-big.x12')).rejects.toThrow(TransientError);
     await dropped;
 
-    const patient = await mailbox({ retries: 2 });
+    const patient = await mailbox({ retries: 3, timeoutMs: 5_000 });
     await writeFile(patient.local('835-big.x12'), remittance);
     const droppedAgain = server.killConnectionsAfterServerReads(2 * 1024 * 1024);
     const downloaded = await patient.transport.read('835-big.x12');

@@ -262,7 +262,7 @@ export function createSftpTransport(options: SftpTransportOptions): FileTranspor
     const stats = await client.stat(remote);
     if (!stats.isFile) throw new PermanentError(`${description}: cannot read ${JSON.stringify(relative)}: not a file`);
     const source = client.createReadStream(remote, { highWaterMark: TRANSFER_CHUNK_BYTES }) as unknown as Readable;
-    return sizeChecked(source, stats.size, `${description}: reading ${JSON.stringify(relative)}`, current);
+    return sizeChecked(source, stats.size, `${description}: reading ${JSON.stringify(relative)}`, current, settings.timeoutMs);
   };
 
   const isDirectory = async (client: SftpClient, remote: string): Promise<boolean> => {
@@ -539,11 +539,24 @@ function sameFingerprint(a: string, b: string): boolean {
  * Passes a download through while counting it: a stream that ends before the size the server
  * gave fails with a TransientError, so a truncated file is never mistaken for a whole one.
  */
-function sizeChecked(source: Readable, expected: number, label: string, current: Session): Readable {
+function sizeChecked(source: Readable, expected: number, label: string, current: Session, idleMs: number): Readable {
   let received = 0;
+  // A peer that vanished without closing the socket leaves the stream silent, neither ending nor
+  // failing: after idleMs with nothing arriving while the reader waits, it fails as a lost connection.
+  let idle: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => {
+      // The reader is still busy with what it has: not the server's silence.
+      if (checked.readableLength > 0) return arm();
+      checked.destroy(new ConnectionFailure(`${label}: no data from the server for ${idleMs} ms after ${received} of ${expected} bytes`));
+    }, idleMs);
+    idle.unref();
+  };
   const checked = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       received += chunk.length;
+      arm();
       callback(null, chunk);
     },
     flush(callback) {
@@ -564,9 +577,11 @@ function sizeChecked(source: Readable, expected: number, label: string, current:
   });
   // A caller that stops reading early must not leave the remote file handle open.
   checked.on('close', () => {
+    clearTimeout(idle);
     if (!source.destroyed) source.destroy();
   });
   source.pipe(checked);
+  arm();
   return checked;
 }
 
