@@ -4,4 +4,5 @@ import type { BuiltinPlugins } from '../core/runtime/plugin-loader.js';
 export const builtinPlugins: BuiltinPlugins = {
   mapped: () => import('./mapped/index.js'),
   clearinghouse: () => import('./clearinghouse/index.js'),
+  'clearinghouse-simulator': () => import('./clearinghouse/simulator.js'),
 };

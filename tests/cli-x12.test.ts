@@ -98,3 +98,56 @@ describe('hub x12', () => {
     expect(r.out).toContain('AK9*R*1*1*0');
   });
 });
+
+describe('hub x12 ack with a TA1', () => {
+  const remittance = () => readFileSync(REMITTANCE, 'utf8');
+  const segmentIds = (text: string) => lines(text.replaceAll('~', '~\n')).map((l) => l.split('*')[0]);
+
+  it('puts an accepting TA1 between ISA and GS when the sender asks for one (ISA14 = 1), and the answer validates', () => {
+    const file = join(work, 'asks-for-ta1.edi');
+    writeFileSync(file, remittance().replace('*000004101*0*P*', '*000004101*1*P*'));
+    const out = join(work, 'asks-for-ta1.ack');
+    const r = hub(['ack', file, '--control-number', '44', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/999 and TA1 written to/);
+    const text = readFileSync(out, 'utf8');
+    expect(segmentIds(text).slice(0, 3)).toEqual(['ISA', 'TA1', 'GS']);
+    expect(text).toContain('TA1*000004101*261015*0630*A*000~');
+    expect(text).toContain('AK9*A*1*1*1');
+    expect(hub(['validate', out]).code).toBe(0);
+  });
+
+  it('says nothing of the envelope when it is sound and no TA1 was asked for', () => {
+    const r = hub(['ack', REMITTANCE, '--control-number', '45']);
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain('TA1*');
+  });
+
+  it('rejects an interchange whose IEA02 does not match ISA13 with TA1 note 001, beside the 999', () => {
+    const file = join(work, 'iea-mismatch.edi');
+    writeFileSync(file, remittance().replace('IEA*1*000004101', 'IEA*1*000004109'));
+    const r = hub(['ack', file, '--control-number', '46']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('TA1*000004101*261015*0630*R*001~');
+    expect(r.out).toContain('AK1*HP*4101*005010X221A1');
+  });
+
+  it('answers a file with no functional group (GS missing) with an interchange holding only the TA1', () => {
+    const file = join(work, 'no-group.edi');
+    writeFileSync(file, remittance().replace(/^GS\*.*\n/m, '').replace(/^GE\*.*\n/m, ''));
+    const r = hub(['ack', file, '--control-number', '47']);
+    expect(r.code).toBe(0);
+    expect(segmentIds(r.out)).toEqual(['ISA', 'TA1', 'IEA']);
+    expect(r.out).toContain('TA1*000004101*261015*0630*R*024~');
+    expect(r.out).toContain('IEA*0*000000047~');
+    expect(r.out + r.err).not.toMatch(/DELGADO|SHP884120553/);
+  });
+
+  it('--ta1-only writes just the TA1, back to the sender', () => {
+    const r = hub(['ack', REMITTANCE, '--control-number', '48', '--ta1-only']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ISA\*00\* {10}\*00\* {10}\*ZZ\*PRAIRIEMSO {5}\*ZZ\*SUNRISEHP {6}\*/);
+    expect(segmentIds(r.out)).toEqual(['ISA', 'TA1', 'IEA']);
+    expect(r.out).toContain('TA1*000004101*261015*0630*A*000~');
+  });
+});

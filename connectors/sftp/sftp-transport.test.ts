@@ -109,6 +109,29 @@ describe('createSftpTransport options', () => {
     await transport.write('outbox/837-0001.x12', 'ISA*00~');
     expect((await transport.list('outbox')).map((file) => file.name)).toEqual(['837-0001.x12']);
   });
+
+  it('takes retries from the YAML: a server that hangs up at once is tried exactly 1 + retries times', async () => {
+    const rude: Server = createServer((socket) => socket.destroy());
+    let connections = 0;
+    rude.on('connection', () => connections++);
+    await new Promise<void>((resolve) => rude.listen(0, '127.0.0.1', resolve));
+    const port = (rude.address() as { port: number }).port;
+    try {
+      for (const retries of [0, 2]) {
+        connections = 0;
+        const connector = {
+          id: 'impatient',
+          transport: { files: { kind: 'sftp', host: '127.0.0.1', port, username: 'mso', password: 'secret-pass', path: '/in', retries, timeoutMs: 2_000 } },
+        } as unknown as ConnectorConfig;
+        const transport = openFilesTransport(connector, '/unused')!;
+        opened.push(transport);
+        await expect(transport.list()).rejects.toThrow(TransientError);
+        expect(connections).toBe(1 + retries);
+      }
+    } finally {
+      rude.close();
+    }
+  });
 });
 
 describe('a day at the clearinghouse mailbox', () => {

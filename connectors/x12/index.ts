@@ -50,3 +50,18 @@ export {
   type PartyId,
 } from './generator.js';
 export { ack999Sets, buildAck999, ACK_999_VERSION, type Ack999Options } from './ack999.js';
+export {
+  parseTa1,
+  ta1Problems,
+  isaProblems,
+  ta1For,
+  ta1Elements,
+  buildTa1,
+  embedTa1,
+  acknowledgmentRequested,
+  TA1_NOTE_CODES,
+  type Ta1,
+  type Ta1AcknowledgmentCode,
+  type Ta1Decision,
+  type Ta1Options,
+} from './ta1.js';

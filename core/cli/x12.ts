@@ -1,21 +1,27 @@
 /**
- * `hub x12 parse|validate|ack <file>`: read an X12 file the way the clearinghouse plugin does,
- * without a hub running. The mappings to canonical records live in plugins and are injected
- * (`CliContext.x12Mappers`), so core never imports a plugin.
+ * `hub x12 parse|validate|ack <file>`: read an X12 file the way the clearinghouse plugin does, or
+ * answer it with a 999 and TA1, without a hub running. The mappings to canonical records live in
+ * plugins and are injected (`CliContext.x12Mappers`), so core never imports a plugin.
  */
 import { createReadStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
+  acknowledgmentRequested,
   buildAck999,
+  buildTa1,
   chooseSpec,
+  embedTa1,
   EnvelopeValidator,
   LoopBuilder,
   parseSegments,
   readSegments,
+  ta1For,
   TRANSACTION_SPECS,
   TransactionSetCollector,
   transactionSets,
+  validateInterchange,
+  type ControlNumberSource,
   type Segment,
   type X12Problem,
 } from '../../connectors/x12/index.js';
@@ -39,8 +45,11 @@ const USAGE = `Usage: hub x12 <parse|validate|ack> <file> [options]
 
   parse <file>                       canonical records as NDJSON on stdout; mapping problems on stderr
   validate <file>                    envelope and loop problems, one per line; exit 1 when any
-  ack <file> [--out FILE] [--control-number N]
-                                     the 999 acknowledging the file, to stdout or FILE`;
+  ack <file> [--out FILE] [--control-number N] [--ta1-only]
+                                     the 999 acknowledging the file, to stdout or FILE, with a TA1
+                                     ahead of it for each interchange that asks for one (ISA14 = 1)
+                                     or whose envelope is wrong; only the TA1 when the file holds
+                                     nothing a 999 could acknowledge, or with --ta1-only`;
 
 export async function x12Command(args: string[], ctx: CliContext): Promise<number> {
   const [sub, ...rest] = args;
@@ -140,23 +149,50 @@ async function validate(args: string[], ctx: CliContext): Promise<number> {
 
 /** buildAck999 needs the whole file's segments: the file is read into memory once. */
 async function ack(args: string[], ctx: CliContext): Promise<number> {
-  const { file, values } = fileArgument(args, { out: { type: 'string' }, 'control-number': { type: 'string' } });
-  const given = values['control-number'];
-  let controlNumber: number;
-  if (typeof given === 'string') {
-    controlNumber = Number(given);
-    if (!/^\d{1,9}$/.test(given) || controlNumber < 1) throw new ConfigurationError('--control-number must be a number from 1 to 999999999');
-  } else {
-    // No sequence to persist from a one-off command: seconds since the epoch, within ISA13's 9 digits.
-    controlNumber = (Math.floor(Date.now() / 1000) % 999_999_999) + 1;
-  }
+  const { file, values } = fileArgument(args, { out: { type: 'string' }, 'control-number': { type: 'string' }, 'ta1-only': { type: 'boolean' } });
+  const controlNumber = controlNumberOption(values['control-number']);
   const segments = parseSegments(await readFile(file));
-  const text = buildAck999(segments, { controlNumbers: { next: () => controlNumber } });
+  const { text, kinds } = acknowledge(segments, { next: () => controlNumber }, values['ta1-only'] === true);
   if (typeof values.out === 'string') {
     await writeFile(values.out, text);
-    ctx.err(`${file}: 999 written to ${values.out}`);
+    ctx.err(`${file}: ${kinds} written to ${values.out}`);
   } else {
     ctx.out(text);
   }
   return 0;
+}
+
+function controlNumberOption(given: unknown): number {
+  if (typeof given === 'string') {
+    const controlNumber = Number(given);
+    if (!/^\d{1,9}$/.test(given) || controlNumber < 1) throw new ConfigurationError('--control-number must be a number from 1 to 999999999');
+    return controlNumber;
+  }
+  // No sequence to persist from a one-off command: seconds since the epoch, within ISA13's 9 digits.
+  return (Math.floor(Date.now() / 1000) % 999_999_999) + 1;
+}
+
+/**
+ * The 999 for the file's functional groups, with a TA1 after its ISA for each interchange that
+ * asks for one or whose envelope is wrong. A file with no group a 999 could acknowledge gets an
+ * interchange holding only those TA1s; `ta1Only` gets one holding a TA1 for every interchange.
+ */
+function acknowledge(segments: readonly Segment[], controlNumbers: ControlNumberSource, ta1Only: boolean): { text: string; kinds: string } {
+  const date = new Date();
+  const report = validateInterchange(segments);
+  const isas = segments.filter((s) => s.id === 'ISA');
+  const answers = isas.map((isa) => ({ isa, ta1: ta1For(isa, report, { date }) }));
+  // Acknowledgments (GS01 FA) are not acknowledged: a file of them leaves the 999 nothing to say.
+  const has999 = !ta1Only && report.interchanges.some((i) => i.groups.some((g) => g.functionalId !== 'FA'));
+  const ta1s = answers.filter(({ isa, ta1 }) => ta1Only || acknowledgmentRequested(isa) || ta1.acknowledgmentCode !== 'A').map((a) => a.ta1);
+  if (has999) {
+    const text = embedTa1(buildAck999(segments, { controlNumbers, date }), ta1s);
+    return { text, kinds: ta1s.length > 0 ? '999 and TA1' : '999' };
+  }
+  if (ta1s.length === 0) {
+    throw new InputError('nothing to acknowledge: the file holds no functional group for a 999, and no interchange asks for a TA1 or has envelope problems', [
+      { path: '/', message: 'no functional group to acknowledge' },
+    ]);
+  }
+  return { text: buildTa1(isas[0]!, report, { controlNumbers, date }, ta1s), kinds: 'TA1' };
 }

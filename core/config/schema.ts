@@ -145,6 +145,12 @@ export const SftpTransportSchema = Type.Object(
     passphrase: Type.Optional(Secret('Passphrase of an encrypted private key.')),
     hostKey: Type.Optional(Type.String({ pattern: '^SHA256:', 'x-hint': "must be a SHA256 fingerprint ('SHA256:…')" })),
     path: Text('Remote folder.'),
+    timeoutMs: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 86_400_000, description: 'An operation fails when the server stays silent this long (ms); default 30000.' }),
+    ),
+    retries: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 100, description: 'Repeats after a dropped, refused or timed-out connection (never after a refusal such as a missing file); default 3.' }),
+    ),
     ...fileFolders,
   },
   strict,

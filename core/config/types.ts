@@ -87,6 +87,10 @@ export interface SftpTransportConfig {
   /** SHA256 host key fingerprint to pin (`SHA256:…`). */
   hostKey?: string;
   path: string;
+  /** Idle timeout of one operation, ms. */
+  timeoutMs?: number;
+  /** Repeats after a connection-level failure. */
+  retries?: number;
   archive?: string;
   quarantine?: string;
 }

@@ -7,6 +7,8 @@ import { signHmac } from '../../connectors/webhook/hmac.js';
 import type { ConnectorConfig, HubConfig } from '../config/types.js';
 import { NotFoundError } from '../errors.js';
 import { createLogger } from '../logging.js';
+import { exampleRecords } from '../model/examples.js';
+import { CLAIM_LIFECYCLE_SYSTEM } from '../model/index.js';
 import type { DeadLetter, HubJobData, JobEnqueuer } from '../queue/types.js';
 import type { PluginDefinition } from '../sdk/types.js';
 import { openStore } from '../store/index.js';
@@ -730,5 +732,52 @@ describe('OpenAPI document', () => {
     const result = await validator.validate(JSON.parse(JSON.stringify(openApiDocument)) as Record<string, unknown>);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
+  });
+});
+
+describe('claim timeline', () => {
+  it("shows a claim's state, its events with links to the records behind them, and its state history; scoped like any record", async () => {
+    const claimData = { ...exampleRecords.Claim, patientControlNumber: 'TL-0001' };
+    await store.commit({
+      records: [
+        { tenant: 'riverside', type: 'Claim', externalSystem: 'riverside-billing', externalId: 'TL-0001', sourceConnector: 'riverside-ehr', data: claimData },
+        { tenant: 'riverside', type: 'Claim', externalSystem: 'riverside-billing', externalId: 'TL-0002', sourceConnector: 'riverside-ehr', data: { ...claimData, patientControlNumber: 'TL-0002' } },
+        { tenant: 'riverside', type: 'Remittance', externalSystem: 'x12-835', externalId: 'SUN|EFT-1', sourceConnector: 'riverside-clearinghouse', data: exampleRecords.Remittance },
+      ],
+    });
+    const claim = (await store.findRecord({ tenant: 'riverside', type: 'Claim', externalSystem: 'riverside-billing', externalId: 'TL-0001' }))!;
+    const remittance = (await store.findRecord({ tenant: 'riverside', type: 'Remittance', externalSystem: 'x12-835', externalId: 'SUN|EFT-1' }))!;
+    const lifecycle = (state: string, events: unknown[]) => ({
+      tenant: 'riverside',
+      type: 'ClaimLifecycle',
+      externalSystem: CLAIM_LIFECYCLE_SYSTEM,
+      externalId: claim.id,
+      sourceConnector: 'riverside-clearinghouse',
+      data: { ...exampleRecords.ClaimLifecycle, claimRecordId: claim.id, patientControlNumber: 'TL-0001', state, events },
+    });
+    const [submitted, , , paid] = exampleRecords.ClaimLifecycle.events;
+    await store.commit({ records: [lifecycle('submitted', [submitted])] });
+    await store.commit({ records: [lifecycle('paid', [submitted, { ...paid, record: { type: 'Remittance', system: 'x12-835', id: 'SUN|EFT-1' } }])] });
+
+    const answer = await call(`/api/claims/${claim.id}/timeline`, { token: TOKENS.viewerA });
+    expect(answer.status).toBe(200);
+    expect(answer.body.claim).toMatchObject({ id: claim.id, externalId: 'TL-0001', patientControlNumber: 'TL-0001', claimType: 'professional' });
+    expect(answer.body.state).toBe('paid');
+    const [view] = answer.body.lifecycles;
+    expect(view.sourceConnector).toBe('riverside-clearinghouse');
+    expect(view.events.map((e: any) => e.kind)).toEqual(['submitted', '835']);
+    expect(view.events[1].recordId).toBe(remittance.id);
+    expect(view.stateHistory.map((v: any) => v.state)).toEqual(['submitted', 'paid']);
+
+    // Another practice's token sees no such claim; a claim never submitted is `not-submitted`; a non-claim is refused.
+    expect((await call(`/api/claims/${claim.id}/timeline`, { token: TOKENS.viewerB })).status).toBe(404);
+    const other = (await store.findRecord({ tenant: 'riverside', type: 'Claim', externalSystem: 'riverside-billing', externalId: 'TL-0002' }))!;
+    expect((await call(`/api/claims/${other.id}/timeline`, { token: TOKENS.viewerA })).body).toMatchObject({ state: 'not-submitted', lifecycles: [] });
+    const notClaim = await call(`/api/claims/${remittance.id}/timeline`, { token: TOKENS.viewerA });
+    expect(notClaim.status).toBe(404);
+    expect(notClaim.body.error.message).toMatch(/is a Remittance, not a Claim/);
+    const audited = (await store.listAudit({ actor: 'riverside-console', limit: 10 })).items.filter((e) => e.action === 'claims.timeline');
+    expect(audited.length).toBeGreaterThanOrEqual(3);
+    expect(JSON.stringify(audited)).not.toContain('TL-0001');
   });
 });

@@ -5,6 +5,7 @@ import type { ConnectorConfig, HubConfig } from '../config/types.js';
 import { AuthenticationError, InputError, NotFoundError, TransientError, type ValidationIssue } from '../errors.js';
 import { REDACTED, redactor } from '../redaction.js';
 import type { RunStatus } from '../store/types.js';
+import { claimTimeline } from './claim-timeline.js';
 import { bearerAuth, canSeeTenant, requireRole, tenantScope, type AuthEnv, type Principal } from './auth.js';
 import { HttpProblem, toErrorAnswer, type ErrorAnswer } from './errors.js';
 import { httpMetrics, type WebhookOutcome } from './http-metrics.js';
@@ -272,6 +273,18 @@ export function createHttpApp(services: HubServices): Hono {
     const versions = await store.recordHistory(id);
     await audit(c, 'records.history', { tenant: record.tenant, target: id, detail: { count: versions.length } });
     return json({ items: versions });
+  });
+
+  api.get('/claims/:id/timeline', async (c) => {
+    const id = c.req.param('id');
+    const claim = await readableRecord(c, 'claims.timeline', id);
+    if (claim.type !== 'Claim') {
+      await audit(c, 'claims.timeline', { tenant: claim.tenant, target: id, detail: { count: 0, outcome: 'not_a_claim' } });
+      throw new NotFoundError(`record "${id}" is a ${claim.type}, not a Claim`);
+    }
+    const timeline = await claimTimeline(store, claim, tenantScope(principalOf(c)));
+    await audit(c, 'claims.timeline', { tenant: claim.tenant, target: id, detail: { count: 1 + timeline.lifecycles.length } });
+    return json(timeline);
   });
 
   /**

@@ -336,6 +336,15 @@ export const openApiDocument: OpenApiDocument = {
         responses: { '200': ok('Versions', listOf('RecordVersion', false)), ...scopedLookup },
       },
     },
+    '/api/claims/{id}/timeline': {
+      get: {
+        operationId: 'getClaimTimeline',
+        summary: "A claim's lifecycle: its submission, every TA1, 999, 277CA, 277 and 835 that named it, its state and open alerts (audited)",
+        tags: ['records'],
+        parameters: [pathId('id', 'Hub id of a Claim record')],
+        responses: { '200': ok('The timeline', ref('ClaimTimeline')), ...scopedLookup },
+      },
+    },
     '/api/rejects': {
       get: {
         operationId: 'listRejects',
@@ -554,6 +563,59 @@ export const openApiDocument: OpenApiDocument = {
           data: looseObject,
           sourceConnector: { type: 'string' },
           recordedAt: timestamp,
+        },
+      },
+      ClaimTimeline: {
+        type: 'object',
+        required: ['claim', 'state', 'lifecycles'],
+        properties: {
+          claim: {
+            type: 'object',
+            required: ['id', 'tenant', 'externalSystem', 'externalId', 'version', 'patientControlNumber', 'claimType', 'totalCharge'],
+            properties: {
+              id: { type: 'string' },
+              tenant: { type: 'string' },
+              externalSystem: { type: 'string' },
+              externalId: { type: 'string' },
+              version: { type: 'integer' },
+              patientControlNumber: { type: 'string' },
+              claimType: { type: 'string', enum: ['professional', 'institutional'] },
+              totalCharge: { type: 'number' },
+            },
+          },
+          state: { type: 'string', enum: ['not-submitted', 'submitted', 'accepted', 'rejected', 'paid', 'partially-paid', 'denied'] },
+          lifecycles: {
+            type: 'array',
+            description: 'One per connector that submitted the claim, most recently changed first.',
+            items: {
+              type: 'object',
+              required: ['recordId', 'sourceConnector', 'state', 'stateSince', 'submission', 'alerts', 'events', 'stateHistory'],
+              properties: {
+                recordId: { type: 'string', description: 'Hub id of the ClaimLifecycle record.' },
+                sourceConnector: { type: 'string' },
+                state: { type: 'string' },
+                stateSince: timestamp,
+                submission: { ...looseObject, description: 'File and ISA13/GS06/ST02 of the latest submission (see the ClaimLifecycle schema).' },
+                payerClaimControlNumber: { type: 'string' },
+                paidAmount: { type: 'number' },
+                patientResponsibility: { type: 'number' },
+                alerts: { type: 'array', items: looseObject },
+                events: {
+                  type: 'array',
+                  description: 'Oldest first; `recordId` is the hub id of the acknowledgment, status or remittance behind an event.',
+                  items: looseObject,
+                },
+                stateHistory: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['version', 'state', 'recordedAt'],
+                    properties: { version: { type: 'integer' }, state: { type: 'string' }, recordedAt: timestamp },
+                  },
+                },
+              },
+            },
+          },
         },
       },
       RejectedRecord: {

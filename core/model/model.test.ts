@@ -27,6 +27,7 @@ describe('canonical entities', () => {
       'Claim',
       'ClaimAcknowledgment',
       'ClaimStatus',
+      'ClaimLifecycle',
       'Remittance',
       'EligibilityCheck',
       'Employee',

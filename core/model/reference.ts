@@ -19,7 +19,7 @@ const GROUPS: { title: string; standards: string; entities: EntityName[] }[] = [
   {
     title: 'Revenue cycle',
     standards: 'X12 5010 TR3s (837P/837I, 999, 277CA, 276/277, 835, 270/271) and FHIR R4 Encounter',
-    entities: ['Encounter', 'Claim', 'ClaimAcknowledgment', 'ClaimStatus', 'Remittance', 'EligibilityCheck'],
+    entities: ['Encounter', 'Claim', 'ClaimAcknowledgment', 'ClaimStatus', 'ClaimLifecycle', 'Remittance', 'EligibilityCheck'],
   },
   {
     title: 'Workforce',

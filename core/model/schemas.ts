@@ -2,6 +2,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { CoverageSchema, LocationSchema, OrganizationSchema, PatientSchema, PractitionerSchema } from './entities/identity.js';
 import {
   ClaimAcknowledgmentSchema,
+  ClaimLifecycleSchema,
   ClaimSchema,
   ClaimStatusSchema,
   EligibilityCheckSchema,
@@ -22,6 +23,7 @@ export const entitySchemas = {
   Claim: ClaimSchema,
   ClaimAcknowledgment: ClaimAcknowledgmentSchema,
   ClaimStatus: ClaimStatusSchema,
+  ClaimLifecycle: ClaimLifecycleSchema,
   Remittance: RemittanceSchema,
   EligibilityCheck: EligibilityCheckSchema,
   Employee: EmployeeSchema,

@@ -26,6 +26,8 @@ export function openFilesTransport(connector: ConnectorConfig, baseDir: string):
     passphrase: files.passphrase,
     hostKey: files.hostKey,
     root: files.path,
+    timeoutMs: files.timeoutMs,
+    retries: files.retries,
     archiveFolder: files.archive,
     quarantineFolder: files.quarantine,
   });

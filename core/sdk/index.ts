@@ -2,7 +2,7 @@
  * The plugin SDK: everything a plugin author imports. Plugins see only this module (and
  * `connectors/`), never core internals, so a third-party plugin has exactly a built-in one's powers.
  */
-import type { TSchema } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import type { PluginDefinition } from './types.js';
 
 export type * from './types.js';
@@ -17,12 +17,22 @@ export {
   NotFoundError,
   type ValidationIssue,
 } from '../errors.js';
-export { entityNames, isEntityName, validateEntity, type EntityName, type EntityData } from '../model/index.js';
+export { CLAIM_LIFECYCLE_SYSTEM, entityNames, isEntityName, validateEntity, type EntityName, type EntityData } from '../model/index.js';
 export type { StoredRecord } from '../store/types.js';
+/** Milliseconds from a YAML duration ('30s', '5m', '1h', '2d', or a number of ms). */
+export { parseDuration } from '../config/schema.js';
 /** "Did you mean …?" for a name a person typed, e.g. in a plugin's checkConfig. */
 export { didYouMean } from '../suggest.js';
 export type { FileTransport, FileInfo } from '../../connectors/files/types.js';
 export type { HttpClient } from '../../connectors/http/types.js';
+
+/**
+ * A config field holding a duration, checked when the config loads (a typo is reported at its YAML
+ * line, not when the timer first runs); read it with `parseDuration`.
+ */
+export function Duration(options: { description: string; default?: string }) {
+  return Type.Unsafe<string | number>({ type: ['string', 'integer'], 'x-check': 'duration', ...options });
+}
 
 const PLUGIN_NAME = /^[a-z0-9][a-z0-9-]*$/;
 

@@ -22,6 +22,7 @@ describe('999 to canonical ClaimAcknowledgment', () => {
         record: {
           schemaVersion: '1.0.0',
           source: '999',
+          acknowledgedBy: 'clearinghouse',
           status: 'accepted',
           acknowledgedAt: '2026-10-03T14:05:00Z',
           groupControlNumber: '1001',
@@ -45,6 +46,7 @@ describe('999 to canonical ClaimAcknowledgment', () => {
       { segmentId: 'NM1', segmentPosition: 8, loopId: '2010BA', code: '4', elementPosition: 9, description: 'Data element too short (business unit CLM01)' },
       { code: '5', description: 'One or more segments in error' },
     ]);
+    expect(records.map((r) => r.record.acknowledgedBy)).toEqual(['clearinghouse', 'clearinghouse']);
     // The business unit's value (a patient control number) is not copied into a description.
     expect(JSON.stringify(records)).not.toContain('RFM-000502-01');
     for (const { record } of records) expect(validateEntity('ClaimAcknowledgment', record)).toEqual([]);

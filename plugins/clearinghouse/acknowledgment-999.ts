@@ -110,6 +110,8 @@ export function mapAcknowledgment999(segments: readonly Segment[], context: X12E
   const base = {
     schemaVersion: '1.0.0' as const,
     source: '999' as const,
+    // A 999 answers the syntax of the file: the clearinghouse that received it sends it, never the payer.
+    acknowledgedBy: 'clearinghouse' as const,
     ...(acknowledgedAt ? { acknowledgedAt } : {}),
     groupControlNumber,
   };
@@ -214,8 +216,8 @@ function positive<K extends string>(key: K, value: string): { [P in K]?: number 
   return (Number.isInteger(n) && n >= 1 ? { [key]: n } : {}) as { [P in K]?: number };
 }
 
-/** ISA06 (trimmed) or, without an ISA, GS02: who sent the 999. */
-function senderOf(context: X12Envelope): string {
+/** ISA06 (trimmed) or, without an ISA, GS02: who sent the acknowledgment, the first part of its external id. */
+export function senderOf(context: X12Envelope): string {
   const isaSender = context.isa ? element(context.isa, 6).trim() : '';
   return isaSender || (context.gs ? element(context.gs, 2) : '') || 'unknown-sender';
 }

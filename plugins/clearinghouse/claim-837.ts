@@ -66,6 +66,8 @@ export interface Claims837 {
   professional: SegmentFields[][];
   /** 837I transaction set bodies. */
   institutional: SegmentFields[][];
+  /** Positions in the input of the claims each set carries, parallel to `professional` and `institutional`. */
+  claimsBySet: { professional: number[][]; institutional: number[][] };
   /** `claims[i]` (position in the input) and the field at fault; those claims are left out. */
   problems: string[];
 }
@@ -99,13 +101,26 @@ export function claimsTo837(claims: readonly Claim[], options: Claims837Options)
   const createdAt = options.createdAt ?? new Date();
   const reference = options.batchReference ?? `HUB${stamp(createdAt).join('')}`;
   let setNumber = 0;
-  const build = (kind: Claim['claimType']): SegmentFields[][] =>
-    splitBatches(byKind[kind], options.maxClaimsPerTransactionSet ?? MAX_CLAIMS_PER_TRANSACTION_SET).flatMap((batch) => {
+  const build = (kind: Claim['claimType']) => {
+    const sets: SegmentFields[][] = [];
+    const claimsOfSets: number[][] = [];
+    for (const batch of splitBatches(byKind[kind], options.maxClaimsPerTransactionSet ?? MAX_CLAIMS_PER_TRANSACTION_SET)) {
       const bht03 = setNumber++ === 0 ? reference : `${reference}-${setNumber}`;
       const body = transactionSet(kind, batch, options, createdAt, bht03, problems);
-      return body ? [body] : [];
-    });
-  return { professional: build('professional'), institutional: build('institutional'), problems };
+      if (!body) continue;
+      sets.push(body);
+      claimsOfSets.push(batch.map((entry) => entry.index));
+    }
+    return { sets, claimsOfSets };
+  };
+  const professional = build('professional');
+  const institutional = build('institutional');
+  return {
+    professional: professional.sets,
+    institutional: institutional.sets,
+    claimsBySet: { professional: professional.claimsOfSets, institutional: institutional.claimsOfSets },
+    problems,
+  };
 }
 
 function transactionSet(

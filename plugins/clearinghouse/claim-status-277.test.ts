@@ -24,6 +24,7 @@ describe('277CA to canonical ClaimAcknowledgment', () => {
       externalId: expect.stringMatching(/^277CA\|CLEARPATH\|pcn-[0-9a-f]{20}\|CPTRACE0001$/),
       record: {
         source: '277CA',
+        acknowledgedBy: 'clearinghouse',
         status: 'accepted',
         acknowledgedAt: '2026-10-03T14:05:00Z',
         patientControlNumber: 'RFM-000481-01',
@@ -51,6 +52,15 @@ describe('277CA to canonical ClaimAcknowledgment', () => {
     });
     // The patient control number (PHI) never appears in an external id.
     expect(records.map((r) => r.externalId).join()).not.toMatch(/RFM-/);
+    for (const r of records) expect(validateEntity(r.entity, r.record)).toEqual([]);
+  });
+
+  it('says who acknowledged: the payer when loop 2100A names one (NM101 PR), keyed apart from the clearinghouse', async () => {
+    const set = await firstSet(CLAIM_ACK.replace('NM1*AY*2*CLEARPATH EDI*****46*CLEARPATH', 'NM1*PR*2*SUNRISE HEALTH PLAN*****PI*SHP01'));
+    const { records, problems } = mapClaimStatus277(set.segments, set);
+    expect(problems).toEqual([]);
+    expect(records.map((r) => r.entity === 'ClaimAcknowledgment' && r.record.acknowledgedBy)).toEqual(['payer', 'payer']);
+    expect(records[0]!.externalId).toMatch(/^277CA\|SHP01\|/);
     for (const r of records) expect(validateEntity(r.entity, r.record)).toEqual([]);
   });
 

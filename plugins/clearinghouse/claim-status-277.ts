@@ -56,7 +56,9 @@ function acknowledgments(root: Loop, problems: string[]): Mapped277[] {
   const acknowledgedAt = bht ? timestamp(element(bht, 4), element(bht, 5)) : undefined;
   const out: Mapped277[] = [];
   for (const source of root.loops.filter((l) => l.id === '2000A')) {
-    const sourceId = partyId(source.loops.find((l) => l.id === '2100A'));
+    const sourceParty = source.loops.find((l) => l.id === '2100A');
+    const sourceId = partyId(sourceParty);
+    const acknowledgedBy = acknowledgingParty(sourceParty);
     for (const { loop } of walkLoops(source)) {
       if (loop.id !== '2200D') continue;
       const trn = loop.segments[0]!;
@@ -80,6 +82,7 @@ function acknowledgments(root: Loop, problems: string[]): Mapped277[] {
       const record: ClaimAcknowledgment = {
         schemaVersion: '1.0.0',
         source: '277CA',
+        acknowledgedBy,
         status,
         ...(acknowledgedAt ? { acknowledgedAt } : {}),
         ...(patientControlNumber ? { patientControlNumber } : {}),
@@ -211,6 +214,12 @@ function claimKey(patientControlNumber: string): string {
 function partyId(loop: Loop | undefined): string {
   const nm1 = loop?.segments[0];
   return (nm1 && (element(nm1, 9) || element(nm1, 3))) || 'unknown-source';
+}
+
+/** 277CA 2100A NM101: `PR` is the payer; `AY` (or anything else) the clearinghouse that edited the claims. */
+function acknowledgingParty(loop: Loop | undefined): NonNullable<ClaimAcknowledgment['acknowledgedBy']> {
+  const nm1 = loop?.segments[0];
+  return nm1 && element(nm1, 1) === 'PR' ? 'payer' : 'clearinghouse';
 }
 
 function ref(loop: Loop, qualifier: string): string | undefined {

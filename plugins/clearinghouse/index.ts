@@ -1,15 +1,29 @@
 /**
  * The clearinghouse plugin: X12 5010 files exchanged over a file transport (SFTP in production, a
- * local folder in the demo). It reads the inbox: 835 remittances, 999 and 277CA acknowledgments,
- * 277 claim statuses and 271 eligibility responses become canonical records; files whose
- * envelopes are broken are quarantined with the reason. It delivers Claims as 837 files
- * (submit.ts). (The claim timeline is still to come.)
+ * local folder in the demo). It reads the inbox: 835 remittances, TA1, 999 and 277CA
+ * acknowledgments, 277 claim statuses and 271 eligibility responses become canonical records;
+ * files whose envelopes are broken are quarantined with the reason. It delivers Claims as 837
+ * files (submit.ts), and keeps each submitted claim's lifecycle (lifecycle-ledger.ts): every answer
+ * that names the claim moves it on, and timers flag answers that never come.
  */
 import { createHash } from 'node:crypto';
 import type { FileInfo, FileTransport } from '../../connectors/files/types.js';
 import { element, EnvelopeValidator, readSegments, type EnvelopeReport, type Segment, type X12Problem } from '../../connectors/x12/index.js';
-import { ConfigurationError, definePlugin, HubError, InputError, NotFoundError, Type, type PluginContext, type Static } from '../../core/sdk/index.js';
+import {
+  ConfigurationError,
+  definePlugin,
+  Duration,
+  HubError,
+  InputError,
+  NotFoundError,
+  parseDuration,
+  Type,
+  type PluginContext,
+  type Static,
+} from '../../core/sdk/index.js';
 import type { X12Envelope } from './acknowledgment-999.js';
+import { mapTa1 } from './acknowledgment-ta1.js';
+import { ClaimLifecycleLedger } from './lifecycle-ledger.js';
 import { x12Mappers, type X12MappingResult } from './mappers.js';
 import { Remittance835Builder } from './remittance-835.js';
 import { submissionSchema, submitClaims } from './submit.js';
@@ -24,6 +38,16 @@ const configSchema = Type.Object(
       { additionalProperties: false, default: {}, description: 'Where inbound files (835, 999, 277CA…) arrive.' },
     ),
     submission: Type.Optional(submissionSchema),
+    lifecycle: Type.Object(
+      {
+        acknowledgmentWithin: Duration({ default: '24h', description: 'A submitted file with no 999 (or rejecting TA1) after this long raises a `no-999` alert on its claims.' }),
+        payerResponseWithin: Duration({
+          default: '30d',
+          description: 'A submitted claim with no payer 277CA, 277 or 835 after this long raises a `no-payer-response` alert.',
+        }),
+      },
+      { additionalProperties: false, default: {}, description: 'Timers of the claim lifecycle; checked at every sync.' },
+    ),
   },
   { additionalProperties: false, description: 'A clearinghouse reached over a file transport.' },
 );
@@ -33,6 +57,7 @@ type Context = PluginContext<Config>;
 
 /** What a transaction set kind becomes, for rejects of a set that produced no record at all. */
 const ENTITY_OF_KIND: Record<string, string> = {
+  TA1: 'ClaimAcknowledgment',
   '835': 'Remittance',
   '999': 'ClaimAcknowledgment',
   '277CA': 'ClaimAcknowledgment',
@@ -43,9 +68,9 @@ const ENTITY_OF_KIND: Record<string, string> = {
 export default definePlugin({
   name: 'clearinghouse',
   version: '0.1.0',
-  description: 'X12 5010 files with a clearinghouse: 837 claims out; 835 remittances, 999 and 277CA acknowledgments, 277 claim status, 271 eligibility in.',
+  description: 'X12 5010 files with a clearinghouse: 837 claims out; 835 remittances, TA1, 999 and 277CA acknowledgments, 277 claim status, 271 eligibility in; each claim followed from submission to payment.',
   config: configSchema,
-  produces: ['Remittance', 'ClaimAcknowledgment', 'ClaimStatus', 'EligibilityCheck'],
+  produces: ['Remittance', 'ClaimAcknowledgment', 'ClaimStatus', 'EligibilityCheck', 'ClaimLifecycle'],
   consumes: ['Claim'],
   /** Canonical Claims (from a route) become 837P/837I files in the outbox, each submission recorded first. */
   async deliver(ctx, records) {
@@ -60,14 +85,18 @@ export default definePlugin({
     }
     let files = await transport.list(ctx.config.inbox.folder, { pattern: ctx.config.inbox.pattern });
     if (path !== undefined) files = files.filter((f) => f.path === path);
+    // In the order they arrived: a 999 is read before the 277CA and the 835 that follow it.
+    files.sort((a, b) => a.modifiedAt.getTime() - b.modifiedAt.getTime() || a.path.localeCompare(b.path));
+    const ledger = new ClaimLifecycleLedger(ctx);
     for (const file of files) {
       ctx.signal.throwIfAborted();
-      await processFile(ctx, transport, file, full);
+      await processFile(ctx, transport, file, full, ledger);
     }
+    await checkTimers(ctx, ledger);
   },
 });
 
-async function processFile(ctx: Context, transport: FileTransport, file: FileInfo, full: boolean): Promise<void> {
+async function processFile(ctx: Context, transport: FileTransport, file: FileInfo, full: boolean, ledger: ClaimLifecycleLedger): Promise<void> {
   let first: { digest: Digest; report: EnvelopeReport } | { digest: Digest; refused: string };
   try {
     first = await checkFile(transport, file);
@@ -107,6 +136,11 @@ async function processFile(ctx: Context, transport: FileTransport, file: FileInf
   for await (const segment of readSegments(stream)) {
     if (segment.id === 'ISA') envelope = { isa: segment };
     else if (segment.id === 'GS') envelope = { ...envelope, gs: segment };
+    else if (segment.id === 'TA1') {
+      // Interchange level, outside any transaction set: it answers a whole submitted file.
+      await store(ctx, file, mapTa1(segment, envelope), stored, ledger);
+      continue;
+    }
     else if (segment.id === 'ST') {
       ctx.signal.throwIfAborted();
       if (element(segment, 1) === '835') remittance = new Remittance835Builder();
@@ -120,14 +154,14 @@ async function processFile(ctx: Context, transport: FileTransport, file: FileInf
       }
       const { remittance: record, externalId, problems } = remittance.finish();
       const records = record && externalId ? [{ entity: 'Remittance' as const, record, externalId }] : [];
-      await store(ctx, file, { kind: '835', records, problems }, stored);
+      await store(ctx, file, { kind: '835', records, problems }, stored, ledger);
       remittance = undefined;
     } else if (other) {
       other.push(segment);
       if (segment.id !== 'SE') continue;
       const kind = element(other[0]!, 1);
       const mapper = x12Mappers[kind];
-      if (mapper) await store(ctx, file, mapper(other, envelope), stored);
+      if (mapper) await store(ctx, file, mapper(other, envelope), stored, ledger);
       else {
         ctx.count('setsNotMapped');
         ctx.log.info({ file: file.path, transactionSet: kind.slice(0, 3) }, 'transaction set kept in the file but not mapped');
@@ -136,11 +170,12 @@ async function processFile(ctx: Context, transport: FileTransport, file: FileInf
     }
   }
   const records = stored.records;
+  await ledger.save();
   ctx.ledger.record({ path: file.path, size, checksum, status: 'processed', detail: `${records} record(s)` });
   // The ledger entry commits with the file's records: a crash repeats the file, never skips it.
   await ctx.flush();
   ctx.count('files');
-  ctx.log.info({ file: file.path, records }, 'clearinghouse file processed');
+  ctx.log.info({ file: file.path, recordCount: records }, 'clearinghouse file processed');
   if (transport.archiveFolder) await transport.move(file.path, `${transport.archiveFolder}/`);
 }
 
@@ -184,7 +219,7 @@ async function checkFile(transport: FileTransport, file: FileInfo): Promise<{ di
  * Emits a transaction set's records, or keeps them for review with the reasons (a remittance that
  * does not balance is never stored). Ids are namespaced by the transaction set they came from.
  */
-async function store(ctx: Context, file: FileInfo, mapped: X12MappingResult, stored: { records: number }): Promise<void> {
+async function store(ctx: Context, file: FileInfo, mapped: X12MappingResult, stored: { records: number }, ledger: ClaimLifecycleLedger): Promise<void> {
   const reasons = mapped.problems.map((p) => `${file.path}: ${p}`);
   if (!mapped.records.length && reasons.length) {
     await ctx.reject(ENTITY_OF_KIND[mapped.kind] ?? 'unknown', null, reasons);
@@ -192,9 +227,31 @@ async function store(ctx: Context, file: FileInfo, mapped: X12MappingResult, sto
   }
   for (const { entity, record, externalId } of mapped.records) {
     const ref = { system: `x12-${mapped.kind.toLowerCase()}`, id: externalId };
-    if (reasons.length) await ctx.reject(entity, record, reasons, ref);
-    else if ((await ctx.emit(entity, record as never, ref)).accepted) stored.records++;
+    if (reasons.length) {
+      await ctx.reject(entity, record, reasons, ref);
+      continue;
+    }
+    // Linked to its claim before it is stored; the claim moves on only if the record is accepted.
+    const touch = await ledger.match(entity, record, { ...ref, type: entity as never }, file.path);
+    if (!(await ctx.emit(entity, record as never, ref)).accepted) continue;
+    stored.records++;
+    if (touch) {
+      await touch();
+      ctx.count('recordsLinkedToClaims');
+    } else if (entity !== 'EligibilityCheck') ctx.count('answersNotMatched');
   }
+}
+
+/** The lifecycle timers, after the inbox is read (so an answer that just arrived counts). */
+async function checkTimers(ctx: Context, ledger: ClaimLifecycleLedger): Promise<void> {
+  const raised = await ledger.checkTimers({
+    acknowledgmentWithinMs: parseDuration(ctx.config.lifecycle.acknowledgmentWithin),
+    payerResponseWithinMs: parseDuration(ctx.config.lifecycle.payerResponseWithin),
+  });
+  if (raised.no999) ctx.count('alertsNo999', raised.no999);
+  if (raised.noPayerResponse) ctx.count('alertsNoPayerResponse', raised.noPayerResponse);
+  if (raised.no999 || raised.noPayerResponse) ctx.log.warn(raised, 'claim lifecycle alerts raised');
+  await ledger.save();
 }
 
 async function quarantine(ctx: Context, transport: FileTransport, file: FileInfo, digest: Digest, reason: string): Promise<void> {

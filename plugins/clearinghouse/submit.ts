@@ -8,6 +8,7 @@ import type { FileTransport } from '../../connectors/files/types.js';
 import { buildInterchangeDetailed, type InterchangeOptions } from '../../connectors/x12/index.js';
 import { ConfigurationError, Type, type EntityData, type PluginContext, type Static, type StoredRecord } from '../../core/sdk/index.js';
 import { claimsTo837, INSTITUTIONAL_837_VERSION, PROFESSIONAL_837_VERSION } from './claim-837.js';
+import { ClaimLifecycleLedger } from './lifecycle-ledger.js';
 
 export const submissionSchema = Type.Object(
   {
@@ -104,13 +105,13 @@ export async function submitClaims(
     const record = fresh[index]!;
     await ctx.reject('Claim', record.data, reasons, { system: record.externalSystem, id: record.externalId });
   }
-  const accepted = fresh.filter((_, index) => !refused.has(index));
 
   let control = (await ctx.state.get<number>(CONTROL)) ?? 0;
   const pending = (await ctx.state.get<PendingFile[]>(PENDING)) ?? [];
-  for (const [kind, sets, version] of [
-    ['837P', built.professional, PROFESSIONAL_837_VERSION],
-    ['837I', built.institutional, INSTITUTIONAL_837_VERSION],
+  const ledger = new ClaimLifecycleLedger(ctx);
+  for (const [kind, sets, claimsOfSets, version] of [
+    ['837P', built.professional, built.claimsBySet.professional, PROFESSIONAL_837_VERSION],
+    ['837I', built.institutional, built.claimsBySet.institutional, INSTITUTIONAL_837_VERSION],
   ] as const) {
     if (!sets.length) continue;
     const options: InterchangeOptions = {
@@ -125,16 +126,25 @@ export async function submitClaims(
     const interchange = buildInterchangeDetailed(options, sets);
     const path = `${config.outboxFolder}/${kind}-${interchange.interchangeControlNumber}.x12`;
     pending.push({ path, text: interchange.text });
-    const claimType = kind === '837P' ? 'professional' : 'institutional';
-    for (const record of accepted) {
-      if ((record.data as EntityData<'Claim'>).claimType !== claimType) continue;
-      ctx.state.set(`claim:${record.id}`, { version: record.version, file: path, interchangeControlNumber: interchange.interchangeControlNumber } satisfies SubmittedClaim);
-      ctx.count('claimsSubmitted');
+    const submittedSets = claimsOfSets.map((indexes, set) => ({
+      transactionSetControlNumber: interchange.transactionSetControlNumbers[set]!,
+      claims: indexes.filter((index) => !refused.has(index)).map((index) => fresh[index]!),
+    }));
+    for (const { claims } of submittedSets) {
+      for (const record of claims) {
+        ctx.state.set(`claim:${record.id}`, { version: record.version, file: path, interchangeControlNumber: interchange.interchangeControlNumber } satisfies SubmittedClaim);
+        ctx.count('claimsSubmitted');
+      }
     }
+    await ledger.submitted(
+      { path, interchangeControlNumber: interchange.interchangeControlNumber, groupControlNumber: interchange.groupControlNumber, usage: config.usage },
+      submittedSets,
+    );
   }
-  // Recorded (control number, the files, each claim's submission) before anything is uploaded.
+  // Recorded (control number, the files, each claim's submission and lifecycle) before anything is uploaded.
   ctx.state.set(CONTROL, control);
   ctx.state.set(PENDING, pending);
+  await ledger.save();
   await ctx.flush();
   await uploadPending(ctx, transport);
 }

@@ -1,7 +1,7 @@
 /**
  * The newcomer's story: copy the shipped config, `hub start`, and within a minute the demo
  * practices' patients, the provider directory and the supplier catalog are in the store and
- * behind the API; signed payroll webhooks become employees; a practice's token sees only its
+ * behind the API; Riverside's claims go to the (simulated) clearinghouse and come back paid; signed payroll webhooks become employees; a practice's token sees only its
  * practice; the log never carries a patient's name, birth date or record number, nor a secret.
  */
 import { spawnSync } from 'node:child_process';
@@ -79,13 +79,33 @@ describe('npm start on the shipped config', () => {
     await eventually(async () => ((await countRecords('Practitioner')) === 43 ? true : undefined), '43 practitioners');
     await eventually(async () => ((await countRecords('Encounter')) === 150 ? true : undefined), '150 encounters');
     await eventually(async () => ((await countRecords('CatalogItem')) === 6 ? true : undefined), '6 catalog items');
-    await eventually(async () => ((await countRecords('Remittance')) === 1 ? true : undefined), 'the remittance from the 835');
+    await eventually(async () => ((await countRecords('Claim')) === 4 ? true : undefined), "4 claims from Riverside's billing export");
     const lastRun = await eventually(async () => {
       const connectors = await api<{ items: { id: string; lastRun?: { status: string; counts: Record<string, number> } }[] }>('/api/connectors');
       return connectors.body.items.find((c) => c.id === 'riverside-ehr-export')?.lastRun;
     }, 'the first run of riverside-ehr-export to finish');
     expect(lastRun.status).toBe('succeeded');
     expect(lastRun.counts.created).toBeGreaterThanOrEqual(6);
+  });
+
+  it("sends Riverside's claims to the clearinghouse and follows each through its 999, 277CA and 835", async () => {
+    type Timeline = { state: string; lifecycles: { events: { kind: string; from: string; recordId?: string }[] }[] };
+    const claims = await api<{ items: { id: string; externalId: string }[] }>('/api/records?type=Claim&limit=10');
+    const timelines = await eventually(async () => {
+      const answers = await Promise.all(claims.body.items.map((c) => api<Timeline>(`/api/claims/${c.id}/timeline`, RIVERSIDE)));
+      const settled = answers.every((a) => a.body.state === 'paid' || a.body.state === 'partially-paid');
+      return settled ? answers.map((a) => a.body) : undefined;
+    }, 'every demo claim paid by the simulated payer');
+    // The demo payer denies lab code 83036, billed on one claim only.
+    expect(timelines.map((t) => t.state).sort()).toEqual(['paid', 'paid', 'paid', 'partially-paid']);
+    for (const timeline of timelines) {
+      const events = timeline.lifecycles[0]!.events;
+      expect(events.map((e) => `${e.kind}/${e.from}`)).toEqual(['submitted/hub', '999/clearinghouse', '277CA/payer', '835/payer']);
+      expect(events.slice(1).every((e) => e.recordId)).toBe(true);
+    }
+    // The October 835 pays claims billed before the hub: stored, linked to none.
+    expect(await countRecords('Remittance')).toBe(2);
+    expect((await api(`/api/claims/${claims.body.items[0]!.id}/timeline`, 'not-a-token')).status).toBe(401);
   });
 
   it('keeps the price-list row with a bad GTIN for review, with the reason', async () => {

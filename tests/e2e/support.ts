@@ -15,7 +15,9 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** A fresh copy of config/ with its own queue prefix, as a new user would have it. */
 export function copyShippedConfig(prefix: string, extra = ''): { work: string; configFile: string } {
   const work = mkdtempSync(join(tmpdir(), 'hub-e2e-'));
-  cpSync(join(ROOT, 'config'), join(work, 'config'), { recursive: true });
+  // What a local `npm start` wrote into the demo mailbox (git ignores it) is not part of the shipped config.
+  const written = /clearinghouse[\\/](outbound|inbound[\\/]SIM-)/;
+  cpSync(join(ROOT, 'config'), join(work, 'config'), { recursive: true, filter: (source) => !written.test(source) });
   const configFile = join(work, 'config/hub.yaml');
   const yaml = readFileSync(configFile, 'utf8');
   writeFileSync(configFile, yaml.replace('logLevel: info', `logLevel: debug\n  queuePrefix: ${prefix}${extra}`));

@@ -258,18 +258,28 @@ const ackError = obj(
 
 export const ClaimAcknowledgmentSchema = entity(
   'ClaimAcknowledgment',
-  'A clearinghouse or payer acknowledgment of submitted claims: a 999 (syntax, per transaction set) or a 277CA (business edits, per claim).',
+  'A clearinghouse or payer acknowledgment of submitted claims: a TA1 (the interchange envelope), a 999 (syntax, per transaction set) or a 277CA (business edits, per claim).',
   {
     source: enumOf(
-      ['999', '277CA'] as const,
-      'Which acknowledgment: `999` Implementation Acknowledgment (005010X231A1) or `277CA` Claim Acknowledgment (005010X214).',
+      ['TA1', '999', '277CA'] as const,
+      'Which acknowledgment: `TA1` Interchange Acknowledgment (of a whole file, by ISA13), `999` Implementation Acknowledgment (005010X231A1) or `277CA` Claim Acknowledgment (005010X214).',
+    ),
+    acknowledgedBy: Optional(
+      enumOf(
+        ['clearinghouse', 'payer'] as const,
+        'Who sent it: TA1 and 999 come from the clearinghouse that received the file; a 277CA names its information source in loop 2100A NM101 (`AY` clearinghouse, `PR` payer).',
+      ),
     ),
     status: enumOf(
       ['accepted', 'rejected', 'partially-accepted'] as const,
-      'Outcome: 999 IK501/AK901 (`A` and `E` accepted, `R` rejected, `P` partially accepted); 277CA STC01-1 category (`A1`/`A2` accepted, `A3`/`A4`/`A6`/`A7`/`A8` rejected).',
+      'Outcome: TA1 TA104 (`A` and `E` accepted, `R` rejected); 999 IK501/AK901 (`A` and `E` accepted, `R` rejected, `P` partially accepted); 277CA STC01-1 category (`A1`/`A2` accepted, `A3`/`A4`/`A6`/`A7`/`A8` rejected).',
     ),
     acknowledgedAt: Optional(dateTime('When the acknowledgment was created; ISA09/ISA10 or 277CA BHT04/BHT05.')),
-    interchangeControlNumber: Optional(text('Interchange control number of the acknowledged file; ISA13 (999 gives it via the original file).', { maxLength: 9 })),
+    interchangeControlNumber: Optional(
+      text('Interchange control number of the acknowledged file; TA101 (the original ISA13). A 999 names only the group (AK102), so it is absent there.', {
+        maxLength: 9,
+      }),
+    ),
     groupControlNumber: Optional(text('Functional group control number acknowledged; 999 AK102.', { maxLength: 9 })),
     transactionSetControlNumber: Optional(
       text('Transaction set control number acknowledged; 999 AK202 (the 837 ST02).', { maxLength: 9 }),
@@ -341,6 +351,95 @@ export const ClaimStatusSchema = entity(
     paymentDate: Optional(date('Check issue or EFT effective date; 277 STC08.')),
     servicePeriod: Optional(datePeriod('Claim service dates; 277 DTP*472.', PHI)),
     claim: Optional(reference('The Claim this status is about, when matched.')),
+  },
+);
+
+/**
+ * External id namespace of ClaimLifecycle records; the id is the Claim's hub id, so the API finds a
+ * claim's lifecycle from the claim alone.
+ */
+export const CLAIM_LIFECYCLE_SYSTEM = 'claim-lifecycle';
+
+const CLAIM_STATES = ['submitted', 'accepted', 'rejected', 'paid', 'partially-paid', 'denied'] as const;
+const claimState = (description: string) => enumOf(CLAIM_STATES, description);
+
+export const ClaimLifecycleSchema = entity(
+  'ClaimLifecycle',
+  'Where one submitted Claim stands, and how it got there: its submission file (ISA/GS/ST control numbers), then every TA1, 999, 277CA, 277 and 835 that spoke of it, in the order the hub learned of them. Kept by the connector that submitted the claim; its record history holds each earlier state.',
+  {
+    claim: reference('The Claim, as it was emitted (its external system and id).'),
+    claimRecordId: text('Hub id of the Claim record.'),
+    patientControlNumber: text('Patient control number; 837 CLM01, the key 277CA TRN02 and 835 CLP01 echo.', { maxLength: 38, ...PHI }),
+    claimType: enumOf(['professional', 'institutional'] as const, '`professional` (837P) or `institutional` (837I).'),
+    totalCharge: money('Total claim charge as submitted; 837 CLM02.', { minimum: 0 }),
+    payer: Optional(payerRef('The payer billed; 837 loop 2010BB.')),
+    state: claimState(
+      'Current state: `submitted` (837 sent), `accepted` (999 / 277CA accepted, or the payer is processing it), `rejected` (TA1, 999 or 277CA rejected it: fix and resubmit), `paid` (an 835 paid it, possibly with patient responsibility), `partially-paid` (paid, with some service lines denied), `denied` (835 CLP02 = 4, or nothing paid and nothing owed by the patient).',
+    ),
+    stateSince: dateTime('When the claim entered its current state.'),
+    submission: obj(
+      {
+        file: text('Path of the 837 file in the clearinghouse outbox.'),
+        interchangeControlNumber: text('ISA13 of that file (what a TA1 names).', { maxLength: 9 }),
+        groupControlNumber: text('GS06 (what 999 AK102 names).', { maxLength: 9 }),
+        transactionSetControlNumber: text('ST02 of the transaction set holding the claim (what 999 AK202 names).', { maxLength: 9 }),
+        submittedAt: dateTime('When the submission was recorded, just before upload.'),
+        claimVersion: int('Version of the Claim record that was submitted.', { minimum: 1 }),
+        usage: Optional(enumOf(['T', 'P'] as const, 'ISA15: `T` test or `P` production.')),
+      },
+      'The latest submission of this claim. A changed Claim is submitted again and replaces it (the events keep the earlier ones).',
+    ),
+    payerClaimControlNumber: Optional(text('The payer’s claim number, once known; 277CA REF*1K or 835 CLP07.', { maxLength: 50 })),
+    paidAmount: Optional(money('Net paid by the payer so far: the sum of 835 CLP04 across payments, reversals included.')),
+    patientResponsibility: Optional(money('Patient responsibility from the latest 835 payment; CLP05.')),
+    lastPayerResponseAt: Optional(dateTime('When the hub last heard from the payer about this claim (payer 277CA, 277 or 835).')),
+    alerts: Optional(
+      list(
+        obj(
+          {
+            kind: enumOf(
+              ['no-999', 'no-payer-response'] as const,
+              '`no-999`: the submission file got no 999 (nor TA1) within the configured time; `no-payer-response`: no payer 277CA, 277 or 835 within the configured number of days.',
+            ),
+            raisedAt: dateTime('When the timer fired.'),
+            detail: text('What was expected and since when.'),
+          },
+          'One open alert.',
+        ),
+        'Open alerts raised by the lifecycle timers; cleared when what they wait for arrives or the claim is resubmitted.',
+      ),
+    ),
+    events: list(
+      obj(
+        {
+          at: dateTime('When the hub recorded the event.'),
+          kind: enumOf(
+            ['submitted', 'TA1', '999', '277CA', '277', '835', 'alert'] as const,
+            'What happened: the claim was submitted (again), an acknowledgment, status or payment named it, or a timer fired.',
+          ),
+          from: enumOf(['hub', 'clearinghouse', 'payer'] as const, 'Who it came from.'),
+          state: claimState('The claim’s state after this event.'),
+          summary: text('One line a person can read, e.g. `999 rejected the transaction set: IK5 R`, `835 paid 80.00 of 100.00 (CO-45 20.00)`.'),
+          documentDate: Optional(dateTime('Date the document itself carries (ISA/BHT date, 835 payment date), when it has one.')),
+          file: Optional(text('The file it came in or went out in.')),
+          record: Optional(
+            obj(
+              {
+                type: enumOf(['ClaimAcknowledgment', 'ClaimStatus', 'Remittance'] as const, 'Entity of the record.'),
+                system: text('External id namespace of the record, as emitted.'),
+                id: text('External id of the record within that namespace.'),
+              },
+              'The acknowledgment, status or remittance record behind this event.',
+            ),
+          ),
+          amount: Optional(money('Amount paid by this event (835 CLP04; negative for a reversal).')),
+          codes: Optional(list(text('A code, e.g. `IK5:R`, `A3:21`, `CO-45`, `N381`.', { maxLength: 30 }), 'Codes behind the event, for people who know them.')),
+        },
+        'One event.',
+      ),
+      'The claim’s timeline, oldest first (at most the latest 200 events).',
+      { minItems: 1, maxItems: 200 },
+    ),
   },
 );
 
