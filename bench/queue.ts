@@ -170,7 +170,7 @@ async function hubSide(settings: Settings, variant: Variant, opened: BenchStore,
     plugins: new PluginLoader({ 'bench-sync': async () => ({ default: plugin.definition }) }),
   });
   defer(() => runtime.close(5000));
-  runtime.startWorkers();
+  await runtime.startWorkers();
   const side = {
     add: bulkAdder(runtime.queues.get(CONNECTOR_ID), runtime.queues.jobOptions(connector)),
     completions: new Completions(hubWorker(runtime), 'hub'),

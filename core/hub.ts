@@ -85,7 +85,7 @@ export async function startHub(options: StartOptions): Promise<RunningHub> {
       timers.push(timer);
     }
     if (role === 'all' || role === 'worker') {
-      runtime.startWorkers();
+      await runtime.startWorkers();
       logger.info({ workers: config.connectors.filter((c) => c.enabled).length }, 'workers started');
     }
 

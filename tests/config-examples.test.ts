@@ -31,7 +31,8 @@ describe('shipped configuration files', () => {
     writeFileSync(join(secrets, 'key'), '-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n');
     const text = readFileSync(join(CONFIG_DIR, 'examples', file), 'utf8')
       .replaceAll('/run/secrets/lakeside-dashboard-token', join(secrets, 'token'))
-      .replaceAll('/run/secrets/broker-sftp-key', join(secrets, 'key'));
+      .replaceAll('/run/secrets/broker-sftp-key', join(secrets, 'key'))
+      .replaceAll('/run/secrets/clearinghouse-sftp-key', join(secrets, 'key'));
     const copy = join(secrets, file);
     writeFileSync(copy, text);
     const config = await loadConfig({ file: copy, env, plugins });

@@ -88,12 +88,17 @@ export class HubRuntime {
     return runtime;
   }
 
-  /** Starts a worker per enabled connector. */
-  startWorkers(): void {
+  /**
+   * Starts a worker per enabled connector. A connector's `concurrency` holds across all worker
+   * processes (BullMQ global concurrency), not per process: a plugin that keeps state between jobs
+   * (a clearinghouse's claim ledger) relies on its default of 1 when the work is split.
+   */
+  async startWorkers(): Promise<void> {
     const tuning = this.options.tuning ?? {};
     for (const runtime of this.connectors.values()) {
       const c = runtime.config;
       if (!c.enabled) continue;
+      await this.queues.get(c.id).setGlobalConcurrency(c.concurrency);
       const worker = new Worker<HubJobData>(queueName(c.id), (job) => this.process(runtime, job), {
         connection: this.connection,
         prefix: this.queues.prefix,

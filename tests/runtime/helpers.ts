@@ -124,7 +124,7 @@ export async function startTestHub(options: {
     tuning: { routeSweepMs: 200, ...options.tuning },
   });
   if (options.scheduler) await runtime.startScheduler();
-  if (options.workers ?? true) runtime.startWorkers();
+  if (options.workers ?? true) await runtime.startWorkers();
   let closed: Promise<void> | undefined;
   return {
     config,
