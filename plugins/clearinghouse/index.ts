@@ -232,7 +232,7 @@ async function store(ctx: Context, file: FileInfo, mapped: X12MappingResult, sto
       continue;
     }
     // Linked to its claim before it is stored; the claim moves on only if the record is accepted.
-    const touch = await ledger.match(entity, record, { ...ref, type: entity as never }, file.path);
+    const touch = await ledger.match(entity, record, ref, file.path);
     if (!(await ctx.emit(entity, record as never, ref)).accepted) continue;
     stored.records++;
     if (touch) {

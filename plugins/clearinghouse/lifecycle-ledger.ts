@@ -111,8 +111,8 @@ export class ClaimLifecycleLedger {
    * reference); returns what to apply once the record is stored, or undefined when it names no
    * claim this connector submitted.
    */
-  async match(entity: string, record: unknown, ref: ExternalRef & { type: RecordRef['type'] }, file: string): Promise<Touch | undefined> {
-    const recordRef: RecordRef = { type: ref.type, system: ref.system, id: ref.id };
+  async match(entity: string, record: unknown, ref: ExternalRef, file: string): Promise<Touch | undefined> {
+    const recordRef = { type: entity, system: ref.system, id: ref.id } as RecordRef;
     if (entity === 'ClaimAcknowledgment') {
       const ack = record as Acknowledgment;
       if (ack.source === '277CA') return this.matchOne(ack.patientControlNumber, ack, (lc) => claimAcknowledged(lc, ack, file, recordRef));
