@@ -5,4 +5,5 @@ export const builtinPlugins: BuiltinPlugins = {
   mapped: () => import('./mapped/index.js'),
   clearinghouse: () => import('./clearinghouse/index.js'),
   'clearinghouse-simulator': () => import('./clearinghouse/simulator.js'),
+  'fhir-ehr': () => import('./fhir-ehr/index.js'),
 };
