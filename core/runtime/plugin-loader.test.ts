@@ -41,7 +41,7 @@ describe('PluginLoader finds plugins the way YAML names them', () => {
   });
 
   it('explains an unknown name: not built in, not a path, no such package', async () => {
-    await expect(loader.load('acme-nothing', work)).rejects.toThrow(/unknown plugin "acme-nothing": not a built-in \(clearinghouse, mapped\), not a path/);
+    await expect(loader.load('acme-nothing', work)).rejects.toThrow(/unknown plugin "acme-nothing": not a built-in \(clearinghouse, clearinghouse-simulator, fhir-ehr, mapped\), not a path/);
   });
 
   it('refuses a module that does not export a plugin definition', async () => {
