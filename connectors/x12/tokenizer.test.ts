@@ -10,7 +10,7 @@ import { InputError } from '../../core/errors.js';
 import { validateInterchange } from './envelope.js';
 import { buildInterchange } from './generator.js';
 import { options837, professional837Body, syntheticFile } from './fixtures/synthetic.js';
-import { components, parseSegments, readSegmentBatches, readSegments, repetitions, type Segment } from './tokenizer.js';
+import { components, element, elementNumber, parseSegments, readSegmentBatches, readSegments, repetitions, type Segment } from './tokenizer.js';
 
 const fixture = (name: string) => readFile(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -127,6 +127,68 @@ describe('tokenizer', () => {
     expect(segments.slice(perInterchange, 2 * perInterchange).filter((s) => !ENVELOPE.has(s.id)).map((s) => s.elements.join(','))).toEqual(
       segments.slice(0, perInterchange).filter((s) => !ENVELOPE.has(s.id)).map((s) => s.elements.join(',').replaceAll(':', '>')),
     );
+  });
+
+  it('gives the same segments however a stream is cut: inside an ISA header, an element, a CR LF, or right at a terminator', async () => {
+    // Three interchanges, each with its own delimiters; the second and third break lines with CR LF.
+    const body = professional837Body(2);
+    const star = buildInterchange(options837(1), [body]);
+    const pipes = buildInterchange({ ...options837(2), delimiters: { element: '|', component: '>', repetition: '!', segment: '\n' } }, [body]).replaceAll('\n', '\r\n');
+    const carets = buildInterchange({ ...options837(3), delimiters: { element: '^', component: '\\', repetition: '{', segment: '~' } }, [body]).replaceAll('~', '~\r\n');
+    const bytes = Buffer.from(star + pipes + carets, 'latin1');
+    const whole = plain(parseSegments(bytes));
+    const inElement = bytes.indexOf('SYNTHETIC HEALTH PLAN') + 4;
+    const atTerminator = bytes.indexOf('~', bytes.indexOf('BHT'));
+    const insideCrLf = bytes.indexOf('\r\n') + 1;
+    const insideSecondIsa = star.length + 50;
+    for (const cut of [inElement, atTerminator, atTerminator + 1, insideCrLf, insideSecondIsa]) {
+      const two = Readable.from([bytes.subarray(0, cut), bytes.subarray(cut)]);
+      expect(plain(await collect(readSegments(two)))).toEqual(whole);
+    }
+    // Every cut around the two places where the delimiters change: the end of one interchange and
+    // the whole ISA header of the next.
+    for (const boundary of [star.length, star.length + pipes.length]) {
+      for (let cut = boundary - 60; cut < boundary + 160; cut++) {
+        const segments = plain(await collect(readSegments(Readable.from([bytes.subarray(0, cut), bytes.subarray(cut)]))));
+        if (JSON.stringify(segments) !== JSON.stringify(whole)) throw new Error(`split at byte ${cut} changed the result`);
+      }
+    }
+    for (const size of [1, 2, 3, 7, 106, 107, 108]) expect(plain(await collect(readSegments(chunks(bytes, size))))).toEqual(whole);
+  });
+
+  it('reads one element at a time exactly as the split elements read', async () => {
+    for (const name of ['profee.edi', 'multi-line-not-delimited.edi']) {
+      const bytes = await fixture(name);
+      const split = parseSegments(bytes).map((s) => s.elements);
+      // A fresh parse, so that element() reads each value straight from the text.
+      const one = parseSegments(bytes);
+      one.forEach((segment, i) => {
+        for (let position = -1; position <= split[i]!.length + 2; position++) {
+          expect(element(segment, position)).toBe(split[i]![position - 1] ?? '');
+        }
+        expect(element(segment, 1.5)).toBe('');
+      });
+      expect(one.map((s) => s.elements)).toEqual(split);
+    }
+    // A segment whose elements were replaced reads the new ones.
+    const [isa] = parseSegments((await fixture('profee.edi')).subarray(0, 108));
+    isa!.elements = ['X', 'Y'];
+    expect(element(isa!, 2)).toBe('Y');
+  });
+
+  it('keeps empty elements, and a segment that ends right after a separator has none', () => {
+    const isa = buildInterchange(options837(1), []).split('~')[0]!;
+    const [, lx, empty, bare, , trailing] = parseSegments(`${isa}~LX*~LX**~LX~NTE*~NTE*A**~`);
+    expect([lx, empty, bare, trailing].map((s) => s!.elements)).toEqual([[], ['', ''], [], ['A', '', '']]);
+    expect([element(lx!, 1), element(empty!, 2), element(trailing!, 3)]).toEqual(['', '', '']);
+  });
+
+  it('reads amounts and counts as numbers exactly as Number() reads the element', () => {
+    const values = ['120.00', '80', '-0.00', '0', '.5', '5.', '-12.75', '007', '123456789012345', '1234567890123456', '1e3', '', ' 12', '+3', '0x10', '-', '.', '1.2.3', 'N/A'];
+    const isa = buildInterchange(options837(1), []).split('~')[0]!;
+    const [, amt] = parseSegments(`${isa}~AMT*${values.join('*')}~`);
+    values.forEach((value, i) => expect(Object.is(elementNumber(amt!, i + 1), Number(value))).toBe(true));
+    expect(elementNumber(amt!, values.length + 1)).toBe(0);
   });
 
   it('splits components and repetitions', () => {

@@ -90,6 +90,43 @@ describe('835 to canonical Remittance', () => {
     expect(validateEntity('Remittance', remittance)).toContainEqual(expect.objectContaining({ path: '/payee/npi' }));
   });
 
+  it('gives plain records, their fields in the order the payer sent the segments', async () => {
+    const [segments] = await sets(readFileSync(FIXTURE, 'utf8'));
+    const { remittance } = mapRemittance835(segments!);
+    const [paid] = remittance!.claimPayments;
+    expect(Object.getPrototypeOf(paid)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(paid!.serviceLinePayments![0])).toBe(Object.prototype);
+    // CLP first, then NM1*QC, NM1*82, DTM*232/233 and the SVC loops, as they came.
+    expect(Object.keys(paid!)).toEqual([
+      'patientControlNumber',
+      'statusCode',
+      'chargeAmount',
+      'paidAmount',
+      'payerClaimControlNumber',
+      'patientResponsibility',
+      'claimFilingIndicator',
+      'facilityTypeCode',
+      'frequencyCode',
+      'patient',
+      'renderingProviderNpi',
+      'servicePeriod',
+      'serviceLinePayments',
+    ]);
+    expect(Object.keys(paid!.serviceLinePayments![0]!)).toEqual(['procedure', 'chargeAmount', 'paidAmount', 'units', 'serviceDate', 'adjustments', 'lineControlNumber', 'allowedAmount']);
+    expect(structuredClone(remittance)).toEqual(remittance);
+    expect(JSON.parse(JSON.stringify(remittance))).toEqual(remittance);
+  });
+
+  it('maps a payer that uses other delimiters to the same remittance', async () => {
+    const text = readFileSync(FIXTURE, 'utf8');
+    const [segments] = await sets(text);
+    // ISA16 ':' becomes '>', elements are separated by '|', segments end with a newline.
+    const other = text.replaceAll('*', '|').replaceAll(':', '>').replaceAll('~\n', '\n');
+    const [otherSegments] = await sets(other);
+    expect(otherSegments![0]!.delimiters).toMatchObject({ element: '|', component: '>', segment: '\n' });
+    expect(mapRemittance835(otherSegments!)).toEqual(mapRemittance835(segments!));
+  });
+
   it('says what is missing rather than guessing when BPR or TRN is absent', async () => {
     const text = readFileSync(FIXTURE, 'utf8').replace(/TRN\*[^~]*~\n?/, '');
     const [segments] = await sets(text);

@@ -7,6 +7,7 @@
  * opens a claim (2100), SVC a service line (2110); CAS, DTM, REF and AMT belong to whichever is open.
  */
 import { components, element, type Segment } from '../../connectors/x12/index.js';
+import { elementNumber } from '../../connectors/x12/tokenizer.js';
 import type { EntityData } from '../../core/sdk/index.js';
 
 type Remittance = EntityData<'Remittance'>;
@@ -28,6 +29,8 @@ export interface MappedRemittance {
 }
 
 const CENTS = 100;
+/** Lists up to this long are kept at their exact size (see withItem). */
+const SHORT_LIST = 8;
 
 type Party = 'payer' | 'payee' | undefined;
 
@@ -77,7 +80,7 @@ export class Remittance835Builder {
         return;
       case 'CAS': {
         const target = this.line ?? this.claim;
-        if (target) addCas((target.adjustments ??= []), segment);
+        if (target) addCas(target, segment);
         return;
       }
       case 'NM1':
@@ -85,15 +88,15 @@ export class Remittance835Builder {
         return;
       case 'MOA':
         // 835 MOA03-07: claim-level remark codes (outpatient).
-        if (this.claim) addRemarks(this.claim, segment.elements.slice(2, 7));
+        if (this.claim) for (let i = 3; i <= 7; i++) addRemark(this.claim, element(segment, i));
         return;
       case 'AMT':
         // 835 AMT*B6: the line's allowed amount.
-        if (this.line && element(segment, 1) === 'B6') this.line.allowedAmount = amount(element(segment, 2));
+        if (this.line && element(segment, 1) === 'B6') this.line.allowedAmount = amountAt(segment, 2);
         return;
       case 'LQ':
         // 835 LQ*HE: line-level remark code.
-        if (this.line && element(segment, 1) === 'HE') addRemarks(this.line, [element(segment, 2)]);
+        if (this.line && element(segment, 1) === 'HE') addRemark(this.line, element(segment, 2));
         return;
       case 'PLB':
         this.claim = this.line = undefined;
@@ -115,7 +118,7 @@ export class Remittance835Builder {
       payer: { name: this.payerName, ...(payerId ? { payerId } : {}) },
       payee,
       paymentMethod: element(bpr, 4) as Remittance['paymentMethod'],
-      paymentAmount: amount(element(bpr, 2)),
+      paymentAmount: amountAt(bpr, 2),
       paymentDate: x12Date(element(bpr, 16)),
       traceNumber: element(trn, 2),
       ...optional('productionDate', this.productionDate),
@@ -177,8 +180,8 @@ export class Remittance835Builder {
     }
     if (this.claim) {
       // 835 DTM*232/233: claim statement period.
-      if (qualifier === '232') this.claim.servicePeriod = { ...this.claim.servicePeriod, start: date };
-      if (qualifier === '233') this.claim.servicePeriod = { ...this.claim.servicePeriod, end: date };
+      if (qualifier === '232') (this.claim.servicePeriod ??= {}).start = date;
+      if (qualifier === '233') (this.claim.servicePeriod ??= {}).end = date;
       return;
     }
     if (qualifier === '405') this.productionDate = date;
@@ -189,19 +192,23 @@ export class Remittance835Builder {
     this.line = undefined;
     // 835 CLP01-09: patient control number, status, charge, payment, patient responsibility,
     // filing indicator, payer claim control number, facility type, frequency.
-    // Plain assignments rather than spreads: this runs once per claim of files with millions of them.
-    const e = clp.elements;
-    const claim: ClaimPayment = {
-      patientControlNumber: e[0] ?? '',
-      statusCode: (e[1] ?? '') as ClaimPayment['statusCode'],
-      chargeAmount: amount(e[2] ?? ''),
-      paidAmount: amount(e[3] ?? ''),
-      payerClaimControlNumber: e[6] ?? '',
-    };
-    if (e[4]) claim.patientResponsibility = amount(e[4]);
-    if (e[5]) claim.claimFilingIndicator = e[5];
-    if (e[7]) claim.facilityTypeCode = e[7];
-    if (e[8]) claim.frequencyCode = e[8];
+    // Plain assignments rather than spreads, elements read one by one rather than split: this runs
+    // once per claim of files with millions of them.
+    const claim = new ClaimPaymentObject(
+      element(clp, 1),
+      element(clp, 2) as ClaimPayment['statusCode'],
+      amountAt(clp, 3),
+      amountAt(clp, 4),
+      element(clp, 7),
+    );
+    const responsibility = element(clp, 5);
+    if (responsibility) claim.patientResponsibility = amount(responsibility);
+    const filing = element(clp, 6);
+    if (filing) claim.claimFilingIndicator = filing;
+    const facility = element(clp, 8);
+    if (facility) claim.facilityTypeCode = facility;
+    const frequency = element(clp, 9);
+    if (frequency) claim.frequencyCode = frequency;
     this.claims.push(claim);
     this.claim = claim;
   }
@@ -209,16 +216,14 @@ export class Remittance835Builder {
   private openLine(svc: Segment): void {
     if (!this.claim) return;
     // 835 SVC01-06: procedure, charge, payment, revenue code, units, submitted procedure.
-    const e = svc.elements;
-    const line: LinePayment = {
-      procedure: procedure(svc, e[0] ?? ''),
-      chargeAmount: amount(e[1] ?? ''),
-      paidAmount: amount(e[2] ?? ''),
-    };
-    if (e[3]) line.revenueCode = e[3];
-    if (e[4]) line.units = Number(e[4]);
-    if (e[5]) line.submittedProcedure = procedure(svc, e[5]);
-    (this.claim.serviceLinePayments ??= []).push(line);
+    const line = new LinePaymentObject(procedure(svc, element(svc, 1)), amountAt(svc, 2), amountAt(svc, 3));
+    const revenueCode = element(svc, 4);
+    if (revenueCode) line.revenueCode = revenueCode;
+    const units = element(svc, 5);
+    if (units) line.units = Number(units);
+    const submitted = element(svc, 6);
+    if (submitted) line.submittedProcedure = procedure(svc, submitted);
+    this.claim.serviceLinePayments = withItem(this.claim.serviceLinePayments, line);
     this.line = line;
   }
 
@@ -228,15 +233,50 @@ export class Remittance835Builder {
     const role = element(nm1, 1);
     if (role === 'QC') {
       // 835 NM1*QC: the patient; NM108 MI = member identification number.
-      claim.patient = {
-        name: personName(nm1),
-        ...(element(nm1, 8) === 'MI' && element(nm1, 9) ? { memberId: element(nm1, 9) } : {}),
-      };
+      const patient: NonNullable<ClaimPayment['patient']> = { name: personName(nm1) };
+      const memberId = element(nm1, 8) === 'MI' ? element(nm1, 9) : '';
+      if (memberId) patient.memberId = memberId;
+      claim.patient = patient;
     } else if (role === '82' && element(nm1, 8) === 'XX') {
       claim.renderingProviderNpi = element(nm1, 9);
     }
   }
 }
+
+/**
+ * Claim payments and their lines gain properties segment by segment (CAS, NM1, DTM, SVC, AMT…).
+ * An object literal holds only the properties it was written with and moves each later one to a
+ * separate store, reallocated as it grows; an object made by a constructor has room to spare for
+ * them. The constructors' prototype is Object.prototype: what they make are plain objects, with
+ * their properties in the same order as the literals would have them.
+ */
+interface PlainConstructor<T, A extends unknown[]> {
+  new (...args: A): T;
+  prototype: object;
+}
+
+const ClaimPaymentObject = function (
+  this: ClaimPayment,
+  patientControlNumber: string,
+  statusCode: ClaimPayment['statusCode'],
+  chargeAmount: number,
+  paidAmount: number,
+  payerClaimControlNumber: string,
+) {
+  this.patientControlNumber = patientControlNumber;
+  this.statusCode = statusCode;
+  this.chargeAmount = chargeAmount;
+  this.paidAmount = paidAmount;
+  this.payerClaimControlNumber = payerClaimControlNumber;
+} as unknown as PlainConstructor<ClaimPayment, [string, ClaimPayment['statusCode'], number, number, string]>;
+ClaimPaymentObject.prototype = Object.prototype;
+
+const LinePaymentObject = function (this: LinePayment, procedure: LinePayment['procedure'], chargeAmount: number, paidAmount: number) {
+  this.procedure = procedure;
+  this.chargeAmount = chargeAmount;
+  this.paidAmount = paidAmount;
+} as unknown as PlainConstructor<LinePayment, [LinePayment['procedure'], number, number]>;
+LinePaymentObject.prototype = Object.prototype;
 
 /** Maps the segments of one 835 transaction set (ST to SE). */
 export function mapRemittance835(segments: Iterable<Segment>): MappedRemittance {
@@ -245,25 +285,37 @@ export function mapRemittance835(segments: Iterable<Segment>): MappedRemittance 
   return builder.finish();
 }
 
-function addRemarks(target: { remarkCodes?: string[] }, codes: readonly string[]): void {
-  for (const code of codes) {
-    if (!code) continue;
-    const list = (target.remarkCodes ??= []);
-    if (!list.includes(code)) list.push(code);
-  }
+function addRemark(target: { remarkCodes?: string[] }, code: string): void {
+  if (code && !target.remarkCodes?.includes(code)) target.remarkCodes = withItem(target.remarkCodes, code);
+}
+
+/**
+ * The list with one more item. Short lists are copied to their exact size: `[]` then push would
+ * reserve room for 17 items, in each of the claims and lines a payment holds until it completes.
+ * The list is always replaced in place, so the record's key order is the order items first came.
+ */
+function withItem<T>(list: T[] | undefined, item: T): T[] {
+  if (list === undefined) return [item];
+  if (list.length < SHORT_LIST) return list.concat([item]);
+  list.push(item);
+  return list;
 }
 
 /** CAS01 group, then up to six (reason, amount, quantity) triplets. */
-function addCas(out: Adjustment[], cas: Segment): void {
-  const e = cas.elements;
-  const group = (e[0] ?? '') as Adjustment['group'];
-  for (let i = 1; i < 18 && i < e.length; i += 3) {
-    const reasonCode = e[i];
+function addCas(target: { adjustments?: Adjustment[] }, cas: Segment): void {
+  let list = target.adjustments;
+  const group = element(cas, 1) as Adjustment['group'];
+  // CAS02/05/08/11/14/17: reason; the amount and quantity follow each.
+  for (let i = 2; i <= 17; i += 3) {
+    const reasonCode = element(cas, i);
     if (!reasonCode) continue;
-    const adjustment: Adjustment = { group, reasonCode, amount: amount(e[i + 1] ?? '') };
-    if (e[i + 2]) adjustment.quantity = Number(e[i + 2]);
-    out.push(adjustment);
+    const adjustment: Adjustment = { group, reasonCode, amount: amountAt(cas, i + 1) };
+    const quantity = element(cas, i + 2);
+    if (quantity) adjustment.quantity = Number(quantity);
+    list = withItem(list, adjustment);
   }
+  // A CAS without a reason still opens the list, as it always has.
+  target.adjustments = list ?? [];
 }
 
 /** PLB01 provider, PLB02 fiscal period date, then up to six (reason:reference, amount) pairs. */
@@ -278,7 +330,7 @@ function mapPlb(plb: Segment): ProviderAdjustment[] {
       fiscalPeriodDate: x12Date(element(plb, 2)),
       reasonCode: reasonCode ?? '',
       ...optional('referenceId', referenceId || undefined),
-      amount: amount(element(plb, i + 1)),
+      amount: amountAt(plb, i + 1),
     });
   }
   return out;
@@ -286,6 +338,16 @@ function mapPlb(plb: Segment): ProviderAdjustment[] {
 
 /** SVC01 / SVC06: `HC:99213:25:59` — qualifier, code, up to four modifiers, description. */
 function procedure(svc: Segment, composite: string): LinePayment['procedure'] {
+  const separator = svc.delimiters.component;
+  const first = composite.indexOf(separator);
+  const second = first === -1 ? -1 : composite.indexOf(separator, first + 1);
+  // Qualifier and code only, the usual case: no need to split. A code remembered for the same
+  // composite is the same text if it has the same length (another interchange may split it elsewhere).
+  if (second === -1) {
+    if (first === -1) return { code: '' };
+    const known = codes.get(composite);
+    return { code: known !== undefined && known.length === composite.length - first - 1 ? known : shared(codes, composite, composite.slice(first + 1)) };
+  }
   const parts = components(composite, svc.delimiters);
   const result: LinePayment['procedure'] = { code: parts[1] ?? '' };
   if (parts.length > 2) {
@@ -297,21 +359,50 @@ function procedure(svc: Segment, composite: string): LinePayment['procedure'] {
 }
 
 function personName(nm1: Segment): NonNullable<ClaimPayment['patient']>['name'] {
-  const given = [element(nm1, 4), element(nm1, 5)].filter(Boolean);
-  return { family: element(nm1, 3), ...(given.length ? { given } : {}), ...optional('suffix', element(nm1, 7) || undefined) };
+  const name: NonNullable<ClaimPayment['patient']>['name'] = { family: element(nm1, 3) };
+  const first = element(nm1, 4);
+  const middle = element(nm1, 5);
+  if (first || middle) name.given = first && middle ? [first, middle] : [first || middle];
+  const suffix = element(nm1, 7);
+  if (suffix) name.suffix = suffix;
+  return name;
 }
 
+/**
+ * Values derived from an element (a date reformatted, a code cut from a composite): a payment's
+ * claims share a handful of each, so most derivations are a lookup, and its records share one
+ * string per value rather than each holding a copy.
+ */
+const dates = new Map<string, string>();
+const codes = new Map<string, string>();
+const SHARED_KEPT = 4096;
 
-
+/** Remembers what `value` derives to (look it up first: `cache.get(value) ?? shared(…)`). */
+function shared(cache: Map<string, string>, value: string, derived: string): string {
+  if (cache.size >= SHARED_KEPT) cache.clear();
+  cache.set(value, derived);
+  return derived;
+}
 
 /** CCYYMMDD to YYYY-MM-DD; anything else passes through for the schema to reject by name. */
 function x12Date(value: string): string {
-  return /^\d{8}$/.test(value) ? `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}` : value;
+  const known = dates.get(value);
+  if (known !== undefined) return known;
+  if (!/^\d{8}$/.test(value)) return value;
+  return shared(dates, value, `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}`);
 }
 
 /** X12 R (decimal) amounts: at most 2 decimals in money fields, kept exact through cents. */
 function amount(value: string): number {
-  const n = Number(value);
+  return cents(Number(value));
+}
+
+/** The amount at an element position, read without making a string of it. */
+function amountAt(segment: Segment, position: number): number {
+  return cents(elementNumber(segment, position));
+}
+
+function cents(n: number): number {
   return Number.isFinite(n) ? Math.round(n * CENTS) / CENTS : Number.NaN;
 }
 
