@@ -10,6 +10,7 @@ export {
   components,
   repetitions,
   element,
+  elementNumber,
   SegmentScanner,
   type Segment,
   type SegmentSource,

@@ -17,6 +17,25 @@ export async function startCommand(args: string[], ctx: CliContext): Promise<num
     return 2;
   }
   const logger = createLogger({ level: process.env.LOG_LEVEL });
+
+  // Listening from the start: a SIGTERM while the hub is still starting (migrations, a slow Redis)
+  // stops it cleanly once it is up, instead of killing it half-started.
+  let signals = 0;
+  let stopRequested: ((signal: NodeJS.Signals) => void) | undefined;
+  let early: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting without waiting for jobs (they will be retried)');
+      process.exit(130);
+    }
+    if (stopRequested) return stopRequested(signal);
+    early = signal;
+    logger.info({ signal }, 'stopping as soon as start-up finishes (Ctrl+C again to force)');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
   const hub = await startHub({ configFile: values.config ?? DEFAULT_CONFIG, role, builtins: ctx.builtins, logger });
   logger.level = hub.config.hub.logLevel;
   logger.info({ role }, 'hub started; press Ctrl+C to stop');
@@ -27,13 +46,7 @@ export async function startCommand(args: string[], ctx: CliContext): Promise<num
   });
 
   return new Promise<number>((resolveExit) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals++;
-      if (signals > 1) {
-        logger.warn({ signal }, 'second signal: exiting without waiting for jobs (they will be retried)');
-        process.exit(130);
-      }
+    stopRequested = (signal) => {
       logger.info({ signal }, 'stopping: finishing running jobs (Ctrl+C again to force)');
       hub.stop().then(
         () => resolveExit(0),
@@ -43,7 +56,6 @@ export async function startCommand(args: string[], ctx: CliContext): Promise<num
         },
       );
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    if (early) stopRequested(early);
   });
 }

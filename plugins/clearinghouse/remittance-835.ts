@@ -6,8 +6,7 @@
  * The 835's loops are simple enough to follow with a cursor: N1*PR/N1*PE open 1000A/1000B, CLP
  * opens a claim (2100), SVC a service line (2110); CAS, DTM, REF and AMT belong to whichever is open.
  */
-import { components, element, type Segment } from '../../connectors/x12/index.js';
-import { elementNumber } from '../../connectors/x12/tokenizer.js';
+import { components, element, elementNumber, type Segment } from '../../connectors/x12/index.js';
 import type { EntityData } from '../../core/sdk/index.js';
 
 type Remittance = EntityData<'Remittance'>;
