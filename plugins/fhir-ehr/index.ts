@@ -3,11 +3,13 @@
  * Medplum …). Each sync reads the CapabilityStatement, then either runs one Bulk Data `$export`
  * or searches type by type, incrementally by `_lastUpdated`; every resource goes through the pure
  * mapping (mapping/) and lands as a canonical record, a reject with its reasons, or a count.
+ * Delivery writes eligibility results and remittances back (deliver.ts, writeback/).
  */
 import { createFhirClient, type FhirClientOptions } from '../../connectors/fhir/index.js';
 import { definePlugin, parseDuration } from '../../core/sdk/index.js';
 import { syncByBulk } from './bulk-sync.js';
 import { checkConfig, clientOptionsOf, configSchema, mappingContextOf } from './config.js';
+import { deliverToEhr } from './deliver.js';
 import { planSync } from './plan.js';
 import { syncBySearch } from './search-sync.js';
 
@@ -26,7 +28,7 @@ export function createFhirEhrPlugin(options: FhirEhrPluginOptions = {}) {
     description: 'An EHR over FHIR R4: patients, practitioners, organizations, locations, coverage, encounters and claims, by incremental search or Bulk Data export.',
     config: configSchema,
     produces: ['Patient', 'Practitioner', 'Organization', 'Location', 'Coverage', 'Encounter', 'Claim'],
-    consumes: [],
+    consumes: ['EligibilityCheck', 'Remittance'],
     checkConfig,
     async sync(ctx, { full }) {
       const { config, signal } = ctx;
@@ -56,6 +58,15 @@ export function createFhirEhrPlugin(options: FhirEhrPluginOptions = {}) {
         signal.throwIfAborted();
         await syncBySearch(ctx, fhir, { ...common, type, incremental, pageSize: config.pageSize });
       }
+    },
+    async deliver(ctx, records) {
+      const { config } = ctx;
+      const fhir = createFhirClient({ ...clientOptionsOf(config, ctx.connectorId), ...options.client });
+      await deliverToEhr(ctx, fhir, records, {
+        connectorId: ctx.connectorId,
+        externalSystem: config.externalSystem,
+        memberIdSystem: config.memberIdSystems?.[0],
+      });
     },
   });
 }
