@@ -566,6 +566,14 @@ describe('webhooks', () => {
     expect(vendor.status).toBe(202);
   });
 
+  it('answers an empty POST with 400, not 415, when the plugin takes no empty bodies', async () => {
+    // As a FHIR rest-hook without payload sends it: no body, no content type.
+    const { 'content-type': _none, ...headers } = signed('');
+    const answer = await call('/webhooks/riverside-payroll', { method: 'POST', headers });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.message).toMatch(/^the body is empty/);
+  });
+
   it('refuses invalid JSON with 400', async () => {
     const body = '{"type": "payroll.processed",';
     const answer = await call('/webhooks/riverside-payroll', { method: 'POST', headers: signed(body), body });

@@ -12,7 +12,7 @@ import { httpMetrics, type WebhookOutcome } from './http-metrics.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './limits.js';
 import { openApiDocument } from './openapi.js';
 import type { ReadyCheck, HubServices } from './services.js';
-import { decodeUtf8, isJsonContentType, keptHeaders, readBodyCapped, tooLarge } from './webhook-body.js';
+import { decodeUtf8, headerRecord, isJsonContentType, readBodyCapped, tooLarge } from './webhook-body.js';
 
 const RUN_STATUSES: readonly RunStatus[] = ['running', 'succeeded', 'failed'];
 
@@ -94,12 +94,13 @@ export function createHttpApp(services: HubServices): Hono {
       const declared = c.req.header('content-length');
       if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes);
       const contentType = c.req.header('content-type');
-      if (!isJsonContentType(contentType)) {
+      const rawBody = decodeUtf8(await readBodyCapped(c.req.raw, maxBytes));
+      // No body, no media type to check: whether an empty POST is welcome is the plugin's call.
+      if (rawBody !== '' && !isJsonContentType(contentType)) {
         throw new HttpProblem(415, 'unsupported_media_type', 'the body must be JSON (application/json or application/*+json)');
       }
-      const rawBody = decodeUtf8(await readBodyCapped(c.req.raw, maxBytes));
       const result = await services.webhooks.receive(connectorId, {
-        headers: keptHeaders(c.req.raw.headers),
+        headers: headerRecord(c.req.raw.headers),
         rawBody,
         contentType: contentType ?? '',
       });

@@ -8,16 +8,17 @@ export function isJsonContentType(contentType: string | undefined): boolean {
   return contentType !== undefined && JSON_MEDIA_TYPE.test(contentType.trim());
 }
 
-/** Headers that authenticate the sender to a proxy or a browser session: never kept with a raw event. */
-const DROPPED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
-
-export function keptHeaders(headers: Headers): Record<string, string> {
-  const kept: Record<string, string> = {};
-  // The Headers API already lower-cases names.
+/**
+ * Every request header, lower-cased (the Headers API already lower-cases names). A plugin's verify
+ * may need `Authorization` (a FHIR subscription sends a bearer token); the store drops credentials
+ * before it keeps a raw event.
+ */
+export function headerRecord(headers: Headers): Record<string, string> {
+  const all: Record<string, string> = {};
   headers.forEach((value, name) => {
-    if (!DROPPED_HEADERS.has(name)) kept[name] = value;
+    all[name] = value;
   });
-  return kept;
+  return all;
 }
 
 export function tooLarge(maxBytes: number): HttpProblem {

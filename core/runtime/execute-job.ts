@@ -124,9 +124,10 @@ async function runHook(
       if (!data.eventId) throw new PermanentError('webhook job without an event id');
       const raw = await store.getRawEvent(connector.config.id, data.eventId);
       if (!raw) throw new NotFoundError(`raw event ${data.eventId} of connector ${connector.config.id} is gone (past retention?)`);
-      let body: unknown;
+      let body: unknown = null;
       try {
-        body = JSON.parse(raw.body);
+        // An empty body was let in only for a plugin that accepts one (acceptsEmptyBody).
+        if (raw.body !== '') body = JSON.parse(raw.body);
       } catch (cause) {
         throw new InputError(`raw event ${data.eventId} is not JSON`, [], { cause });
       }

@@ -117,6 +117,11 @@ export interface PluginWebhook<C> {
   bodySchema?: TSchema;
   /** The sender's event id, used to acknowledge repeats once; default: a hash of the body. */
   eventId?(request: WebhookRequestView, body: unknown): string | undefined;
+  /**
+   * Accept a POST with no body at all (the body is then `null`), as a FHIR R4 rest-hook
+   * subscription without a payload sends. Otherwise an empty body is refused with 400.
+   */
+  acceptsEmptyBody?: boolean;
   handle(ctx: PluginContext<C>, event: WebhookEvent): Promise<void>;
 }
 

@@ -54,6 +54,20 @@ const genericPlugin: PluginDefinition = {
   webhook: { async handle() {} },
 };
 
+/** A FHIR subscription: a bearer token in Authorization, and no payload at all. */
+const subscriptionPlugin: PluginDefinition = {
+  name: 'fhir-subscription',
+  version: '1.0.0',
+  config: Type.Object({}),
+  produces: [],
+  consumes: [],
+  webhook: {
+    verify: (request, { secret }) => (request.headers.authorization === `Bearer ${secret}` ? { ok: true } : { ok: false, reason: 'bearer token does not match' }),
+    acceptsEmptyBody: true,
+    async handle() {},
+  },
+};
+
 const config: HubConfig = {
   baseDir: '/srv/hub',
   hub: {
@@ -82,11 +96,12 @@ const config: HubConfig = {
       webhook: { signature: { header: 'x-sig', algorithm: 'sha256', encoding: 'hex', toleranceSeconds: 300 } },
     }),
     connector({ id: 'switched-off', plugin: 'generic-json', enabled: false }),
+    connector({ id: 'ehr-notify', plugin: 'fhir-subscription', webhook: { secret: SECRET } }),
   ],
   routes: [],
 };
 
-const plugins: Record<string, PluginDefinition> = { 'supplier-orders': supplierPlugin, 'generic-json': genericPlugin };
+const plugins: Record<string, PluginDefinition> = { 'supplier-orders': supplierPlugin, 'generic-json': genericPlugin, 'fhir-subscription': subscriptionPlugin };
 
 function recordingEnqueuer() {
   const calls: { data: HubJobData; jobId?: string }[] = [];
@@ -211,6 +226,23 @@ describe('an unsigned endpoint', () => {
 
   it('names invalid JSON', async () => {
     await expect(receiver.receive('open-hook', request('{"n":'))).rejects.toThrow(/^body is not valid JSON: /);
+  });
+
+  it('refuses an empty body unless the plugin accepts one', async () => {
+    await expect(receiver.receive('open-hook', request(''))).rejects.toThrow(/^the body is empty: expected JSON/);
+  });
+});
+
+describe('a FHIR rest-hook subscription', () => {
+  it('lets the plugin check the Authorization header, takes an empty body, and never keeps the credential', async () => {
+    const empty = { rawBody: '', headers: { authorization: `Bearer ${SECRET}`, 'x-request-id': 'notify-1' }, contentType: '' };
+    const accepted = await receiver.receive('ehr-notify', empty);
+    expect(accepted.duplicate).toBe(false);
+    const kept = await store.getRawEvent('ehr-notify', accepted.eventId);
+    expect(kept?.body).toBe('');
+    expect(kept?.headers).not.toHaveProperty('authorization');
+    expect(JSON.stringify(kept)).not.toContain(SECRET);
+    await expect(receiver.receive('ehr-notify', { ...empty, headers: { authorization: 'Bearer guess' } })).rejects.toThrow(/bearer token does not match/);
   });
 });
 

@@ -146,13 +146,7 @@ export function createWebhookReceiver(deps: WebhookReceiverDeps): WebhookReceive
       const view: WebhookRequestView = { headers: request.headers, rawBody: request.rawBody };
       verify(connector, plugin, view);
 
-      let body: unknown;
-      try {
-        body = JSON.parse(request.rawBody);
-      } catch (error) {
-        const reason = (error as Error).message;
-        throw new InputError(`body is not valid JSON: ${reason}`, [{ path: '/', message: reason }], { cause: error });
-      }
+      const body = parseBody(request.rawBody, plugin.webhook.acceptsEmptyBody === true);
 
       if (plugin.webhook.bodySchema) {
         const validate = bodyValidator(plugin.webhook.bodySchema);
@@ -188,6 +182,20 @@ export function createWebhookReceiver(deps: WebhookReceiverDeps): WebhookReceive
       return { eventId, duplicate: saved.duplicate };
     },
   };
+}
+
+/** The parsed JSON body; `null` for an empty one when the plugin accepts it (a FHIR rest-hook without payload). */
+function parseBody(rawBody: string, acceptsEmpty: boolean): unknown {
+  if (rawBody === '') {
+    if (acceptsEmpty) return null;
+    throw new InputError('the body is empty: expected JSON', [{ path: '/', message: 'is empty' }]);
+  }
+  try {
+    return JSON.parse(rawBody);
+  } catch (error) {
+    const reason = (error as Error).message;
+    throw new InputError(`body is not valid JSON: ${reason}`, [{ path: '/', message: reason }], { cause: error });
+  }
 }
 
 /** Ajv's messages name the rule, never the offending value, so they are safe to return (no PHI echo). */
