@@ -1,3 +1,4 @@
+import { sleep } from '../http/sleep.js';
 import type { Clock } from './types.js';
 
 /** Backoff stops growing here, so a client with many retries still retries this decade. */
@@ -5,22 +6,7 @@ const MAX_BACKOFF_MS = 60_000;
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
+  sleep,
 };
 
 /** Full jitter: many workers retrying one EHR spread out instead of arriving together. */

@@ -41,26 +41,6 @@ describe('createLocalFolderTransport', () => {
   });
 });
 
-describe('list', () => {
-  it('lists the files of a supplier drop sorted by name, without folders, dot-files or uploads in progress', async () => {
-    await drop('inbox/supplier-b/2024-05-02-prices.csv', 'sku,price\n');
-    await drop('inbox/supplier-b/2024-05-01-prices.csv', 'sku,price\n');
-    await drop('inbox/supplier-b/.2024-05-03-prices.csv.tmp-abc123', 'half');
-    await drop('inbox/supplier-b/2024-05-03-prices.csv.part', 'half');
-    await drop('inbox/supplier-b/.DS_Store', '');
-    await drop('inbox/supplier-b/archive/old.csv', 'x');
-
-    const files = await transport.list('inbox/supplier-b');
-
-    expect(files.map((file) => file.path)).toEqual([
-      'inbox/supplier-b/2024-05-01-prices.csv',
-      'inbox/supplier-b/2024-05-02-prices.csv',
-    ]);
-    expect(files[0]).toMatchObject({ name: '2024-05-01-prices.csv', size: 10 });
-    expect(files[0].modifiedAt).toBeInstanceOf(Date);
-  });
-});
-
 describe('paths', () => {
   it.each(['../outside.txt', 'inbox/../../outside.txt', '/etc/passwd', '..', 'C:\\Windows\\win.ini'])(
     'refuses %s, naming it',

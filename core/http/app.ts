@@ -12,7 +12,7 @@ import { httpMetrics, type WebhookOutcome } from './http-metrics.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './limits.js';
 import { openApiDocument } from './openapi.js';
 import type { ReadyCheck, HubServices } from './services.js';
-import { decodeUtf8, headerRecord, isJsonContentType, readBodyCapped, tooLarge } from './webhook-body.js';
+import { decodeUtf8, isJsonContentType, readBodyCapped, tooLarge } from './webhook-body.js';
 
 const RUN_STATUSES: readonly RunStatus[] = ['running', 'succeeded', 'failed'];
 
@@ -100,7 +100,8 @@ export function createHttpApp(services: HubServices): Hono {
         throw new HttpProblem(415, 'unsupported_media_type', 'the body must be JSON (application/json or application/*+json)');
       }
       const result = await services.webhooks.receive(connectorId, {
-        headers: headerRecord(c.req.raw.headers),
+        // Every header, lower-cased: a plugin's verify may need Authorization; the store drops credentials.
+        headers: Object.fromEntries(c.req.raw.headers),
         rawBody,
         contentType: contentType ?? '',
       });

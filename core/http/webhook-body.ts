@@ -8,19 +8,6 @@ export function isJsonContentType(contentType: string | undefined): boolean {
   return contentType !== undefined && JSON_MEDIA_TYPE.test(contentType.trim());
 }
 
-/**
- * Every request header, lower-cased (the Headers API already lower-cases names). A plugin's verify
- * may need `Authorization` (a FHIR subscription sends a bearer token); the store drops credentials
- * before it keeps a raw event.
- */
-export function headerRecord(headers: Headers): Record<string, string> {
-  const all: Record<string, string> = {};
-  headers.forEach((value, name) => {
-    all[name] = value;
-  });
-  return all;
-}
-
 export function tooLarge(maxBytes: number): HttpProblem {
   return new HttpProblem(413, 'payload_too_large', `the body exceeds the limit of ${maxBytes} bytes`);
 }

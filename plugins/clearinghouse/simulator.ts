@@ -93,7 +93,12 @@ async function answer(ctx: PluginContext<Config>, text: string): Promise<[string
     if (parsed.problems.length) ctx.count('claimsNotUnderstood', parsed.problems.length);
   }
   const byPayer = new Map<string, Claim[]>();
-  for (const claim of claims) byPayer.set(claim.payer.payerId ?? claim.payer.name, [...(byPayer.get(claim.payer.payerId ?? claim.payer.name) ?? []), claim]);
+  for (const claim of claims) {
+    const payer = claim.payer.payerId ?? claim.payer.name;
+    const group = byPayer.get(payer);
+    if (group) group.push(claim);
+    else byPayer.set(payer, [claim]);
+  }
   const now = new Date();
   let n = 0;
   for (const [payerId, payerClaims] of byPayer) {
