@@ -3,6 +3,8 @@
  * connector with SMART Backend Services auth reads a FHIR server (msw, seeded with the Synthea
  * sample) through a real HubRuntime on Redis and PostgreSQL, and the records it stores are what
  * `/api/records` answers. A second run after one patient changed on the EHR updates just that one.
+ * Lakeside's connector does the same with Bulk Data: a system-level `$export` that needs several
+ * status polls, then an incremental `_since` export that carries just the change.
  */
 import { setupServer } from 'msw/node';
 import { Registry } from 'prom-client';
@@ -17,6 +19,8 @@ import fhirEhrPlugin from '../../plugins/fhir-ehr/index.js';
 import { deletePrefix, eventually, finishedRun, freshPrefix, runsOf, startTestHub, testLogger, type TestHub } from '../runtime/helpers.js';
 
 const BASE_URL = 'https://ehr.riverside.example/fhir/r4';
+const BULK_BASE_URL = 'https://ehr.lakeside.example/fhir/r4';
+const BULK_CONNECTOR = 'lakeside-ehr';
 const ADMIN_TOKEN = 'tok_admin_e2e_fhir_4c9d1e';
 const CONNECTOR = 'riverside-ehr';
 const EXTERNAL_SYSTEM = 'riverside-epic';
@@ -33,6 +37,8 @@ hub:
 tenants:
   - id: riverside
     name: Riverside Family Medicine
+  - id: lakeside
+    name: Lakeside Pediatrics
 tokens:
   - name: mso-admin
     token: ${ADMIN_TOKEN}
@@ -54,6 +60,18 @@ connectors:
       mrnSystems: [http://hospital.smarthealthit.org]
       mode: search
       pageSize: 5
+  - id: ${BULK_CONNECTOR}
+    tenant: lakeside
+    plugin: fhir-ehr
+    config:
+      baseUrl: ${BULK_BASE_URL}
+      auth:
+        kind: client-secret
+        clientId: hub-lakeside
+        clientSecret: \${env:LAKESIDE_EHR_SECRET}
+      externalSystem: lakeside-cerner
+      mrnSystems: [http://hospital.smarthealthit.org]
+      mode: bulk
 `;
 
 interface ApiRecord {
@@ -69,6 +87,7 @@ interface ApiRecord {
 describe('fhir-ehr end to end: YAML config to records in the store and through the API', { timeout: 120_000 }, () => {
   const network = setupServer();
   let ehr: FakeFhirServer;
+  let bulkEhr: FakeFhirServer;
   let hub: TestHub | undefined;
   let app: Hono;
 
@@ -83,11 +102,20 @@ describe('fhir-ehr end to end: YAML config to records in the store and through t
       })),
       auth: { smartClients: [{ clientId: 'hub-riverside', publicKey: key.publicKey, keyId: 'riverside-hub-key-1', algorithm: 'ES384' }] },
     });
-    // Only the EHR is on the mocked network; Redis and PostgreSQL are not HTTP, and the API is called in-process.
-    network.use(...ehr.handlers);
+    bulkEhr = createFakeFhirServer({
+      baseUrl: BULK_BASE_URL,
+      resources: syntheaSample().map((resource, index) => ({
+        ...resource,
+        meta: { ...resource.meta, versionId: '1', lastUpdated: new Date(seeded + index * 60_000).toISOString() },
+      })),
+      auth: { clientSecrets: { 'hub-lakeside': 'lakeside-secret-e2e' } },
+      bulkExport: { polls: 3, chunkBytes: 512 },
+    });
+    // Only the EHRs are on the mocked network; Redis and PostgreSQL are not HTTP, and the API is called in-process.
+    network.use(...ehr.handlers, ...bulkEhr.handlers);
     network.listen({ onUnhandledRequest: 'error' });
 
-    hub = await startTestHub({ yaml, plugins: [fhirEhrPlugin], env: { RIVERSIDE_EHR_KEY: key.privateKeyPem } });
+    hub = await startTestHub({ yaml, plugins: [fhirEhrPlugin], env: { RIVERSIDE_EHR_KEY: key.privateKeyPem, LAKESIDE_EHR_SECRET: 'lakeside-secret-e2e' } });
     const { config, store, runtime } = hub;
     const logger = testLogger();
     app = createHttpApp({
@@ -125,9 +153,9 @@ describe('fhir-ehr end to end: YAML config to records in the store and through t
     }
   };
 
-  const run = async () => {
-    const { jobId } = await hub!.runtime.runNow(CONNECTOR, { requestedBy: 'test' });
-    return finishedRun(hub!.store, CONNECTOR, jobId);
+  const run = async (connector = CONNECTOR) => {
+    const { jobId } = await hub!.runtime.runNow(connector, { requestedBy: 'test' });
+    return finishedRun(hub!.store, connector, jobId);
   };
 
   it('the first run stores every patient, practitioner, organization and encounter of the EHR, and the API lists them', async () => {
@@ -181,5 +209,32 @@ describe('fhir-ehr end to end: YAML config to records in the store and through t
     await eventually('the connector status to show the second run', async () =>
       (await hub!.runtime.status(CONNECTOR)).lastRun?.id === second.id,
     );
+  });
+
+  it('a bulk connector reads the EHR with a system-level $export, waiting out the polls, and stores the same records', async () => {
+    const first = await run(BULK_CONNECTOR);
+    expect(first).toMatchObject({ tenant: 'lakeside', status: 'succeeded' });
+    expect(first.counts).toMatchObject({ created: fixture.length, updated: 0, rejected: 0 });
+    const [job] = bulkEhr.exportJobs;
+    expect(job).toMatchObject({ level: 'system', since: undefined });
+    expect(job!.polls).toBeGreaterThanOrEqual(3);
+    for (const type of ['Patient', 'Practitioner', 'Organization', 'Encounter']) {
+      const records = (await recordsOf(type)).filter((r) => r.tenant === 'lakeside');
+      expect(records.length, `${type} through the API`).toBe(expected(type));
+      expect(records.every((r) => r.externalSystem === 'lakeside-cerner' && r.version === 1), type).toBe(true);
+    }
+  });
+
+  it('the next bulk run exports only what changed since the last one and updates just that record', async () => {
+    const patient = bulkEhr.resources('Patient')[2]!;
+    bulkEhr.seed({ ...patient, gender: 'unknown', meta: { versionId: '2', lastUpdated: new Date().toISOString() } });
+    const second = await run(BULK_CONNECTOR);
+    expect(second.counts).toMatchObject({ created: 0, updated: 1, rejected: 0 });
+    const job = bulkEhr.exportJobs.at(-1)!;
+    expect(job.since, 'an incremental export asks for _since').toBeDefined();
+    const { body } = await api<{ items: ApiRecord[] }>(
+      `/api/records?type=Patient&externalSystem=lakeside-cerner&externalId=${encodeURIComponent(`Patient/${patient.id}`)}`,
+    );
+    expect(body.items.map((r) => r.version)).toEqual([2]);
   });
 });
