@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import * as path from 'node:path';
-import { utils as ssh2Utils } from 'ssh2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openFilesTransport } from '../../core/runtime/transports.js';
 import type { ConnectorConfig } from '../../core/config/types.js';
 import { ConfigurationError, NotFoundError, PermanentError, TransientError } from '../../core/errors.js';
 import { freePort } from '../../core/free-port.js';
 import { describeFileTransportContract } from '../../tests/support/file-transport-contract.js';
+import { usableKeyPair } from '../../tests/support/sftp-inprocess-server.js';
 import { startSftpServer, type SftpTestServer } from '../../tests/support/sftp-server.js';
 import { sha256, sha256Stream } from '../files/checksum.js';
 import type { FileTransport } from '../files/types.js';
@@ -224,7 +224,7 @@ describe('security', () => {
   });
 
   it('refuses a key the server does not know as an authentication failure, without retrying', async () => {
-    const stranger = ssh2Utils.generateKeyPairSync('ed25519').private;
+    const stranger = usableKeyPair().private;
     const { transport } = await mailbox({ privateKey: stranger, retries: 3 });
     const before = await connectionsSeen();
 

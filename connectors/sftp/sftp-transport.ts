@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 // ssh2 is CommonJS: Node's ESM loader gives it as a default export only (named imports fail at run time).
-import ssh2 from 'ssh2';
+import ssh2, { type SFTPWrapper } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
 import {
   ConfigurationError,
@@ -82,6 +82,8 @@ const MAX_BACKOFF_MS = 30_000;
  * within one: 64 KiB slices made uploads 20 times and downloads twice as slow.
  */
 const TRANSFER_CHUNK_BYTES = 1024 * 1024;
+/** Upload slices written at once, so the server is never idle waiting for the next request. */
+const UPLOAD_SLICES_IN_FLIGHT = 4;
 
 /** SFTP v3 status codes (draft-ietf-secsh-filexfer-02 §7) as ssh2 reports them in `error.code`. */
 const SFTP_NO_SUCH_FILE = 2;
@@ -94,6 +96,8 @@ const CONNECTION_MESSAGES = /No response from server|Unexpected (end|close) even
 
 interface Session {
   client: SftpClient;
+  /** ssh2's own channel, for uploads (see `upload`). */
+  sftp: SFTPWrapper;
   alive: boolean;
   /** The root as the server resolves it (links followed), for the confinement check. */
   realRoot?: string;
@@ -132,7 +136,7 @@ export function createSftpTransport(options: SftpTransportOptions): FileTranspor
   };
 
   const open = async (): Promise<Session> => {
-    const next: Session = { client: undefined as unknown as SftpClient, alive: false };
+    const next: Session = { client: undefined as unknown as SftpClient, sftp: undefined as unknown as SFTPWrapper, alive: false };
     const dead = () => {
       next.alive = false;
     };
@@ -162,6 +166,7 @@ export function createSftpTransport(options: SftpTransportOptions): FileTranspor
       // ssh2 emits protocol errors on the SFTP channel too; with no listener one would crash the process.
       wrapper.on('error', dead);
       wrapper.on('close', dead);
+      next.sftp = wrapper;
     } catch (error) {
       destroy(client);
       if (settings.hostKey !== undefined && presented !== undefined && !sameFingerprint(presented, settings.hostKey)) {
@@ -203,7 +208,12 @@ export function createSftpTransport(options: SftpTransportOptions): FileTranspor
       let current: Session | undefined;
       try {
         current = await connection();
-        return await withIdleTimeout(settings.timeoutMs, (touch) => run(current!.client, touch, current!, attempt), () => {
+        const session = current;
+        const work = async (touch: () => void): Promise<T> => {
+          if (stranded.length > 0) await tidyStranded(session);
+          return run(session.client, touch, session, attempt);
+        };
+        return await withIdleTimeout(settings.timeoutMs, work, () => {
           drop(current!);
           return new ConnectionFailure(
             `${description}: ${operation} ${JSON.stringify(subject)} timed out: no answer from the server for ${settings.timeoutMs} ms`,
@@ -215,6 +225,44 @@ export function createSftpTransport(options: SftpTransportOptions): FileTranspor
         if (!(failure instanceof ConnectionFailure) || attempt >= settings.retries) throw failure;
         await sleep(backoffDelay(settings.backoffMs, attempt));
       }
+    }
+  };
+
+  /**
+   * Temp files (and old versions set aside) from writes that failed when they could not be dealt
+   * with at once, usually because the connection had gone; tidied on the next connection.
+   */
+  const stranded: Leftover[] = [];
+
+  /** A temp file is deleted; an old version set aside goes back in place unless a new one took it. */
+  const tidy = async (client: SftpClient, leftover: Leftover): Promise<void> => {
+    if (leftover.restoreTo !== undefined && !(await remoteExists(client, leftover.restoreTo))) {
+      try {
+        await client.rename(leftover.path, leftover.restoreTo);
+      } catch (error) {
+        if (!(await remoteExists(client, leftover.path))) return;
+        throw error;
+      }
+      return;
+    }
+    await client.delete(leftover.path, true);
+  };
+
+  /** Best effort: a leftover that cannot be tidied must not fail the operation that found it. */
+  const tidyStranded = async (current: Session): Promise<void> => {
+    const pending = stranded.splice(0);
+    while (pending.length > 0) {
+      try {
+        await tidy(current.client, pending[0]);
+      } catch {
+        if (!current.alive) {
+          stranded.push(...pending);
+          return;
+        }
+        // A temp file the server will not delete is given up on; an old version is never.
+        if (pending[0].restoreTo !== undefined) stranded.push(pending[0]);
+      }
+      pending.shift();
     }
   };
 
@@ -296,8 +344,11 @@ export function createSftpTransport(options: SftpTransportOptions): FileTranspor
     }
   };
 
-  /** posix-rename@openssh.com replaces the target atomically; plain SFTP rename refuses an existing target. */
-  const replace = async (client: SftpClient, current: Session, from: string, to: string): Promise<void> => {
+  /**
+   * Moves `from` over `to`. posix-rename@openssh.com replaces the target atomically; plain SFTP
+   * rename refuses an existing target, so `leftovers` records what to tidy if this fails part-way.
+   */
+  const replace = async (client: SftpClient, current: Session, from: string, to: string, leftovers: Leftover[]): Promise<void> => {
     if (current.posixRename !== false) {
       try {
         await client.posixRename(from, to);
@@ -308,9 +359,29 @@ export function createSftpTransport(options: SftpTransportOptions): FileTranspor
         current.posixRename = false;
       }
     }
-    // Without the extension there is a moment with no file at `to`, never one with half a file.
-    await client.delete(to, true);
-    await client.rename(from, to);
+    // Without the extension the old version steps aside under a hidden name and comes back if the
+    // new one cannot take its place (a refused rename must not lose it). There is a moment with no
+    // file at `to`, never one with half a file.
+    if (!(await remoteExists(client, to))) {
+      await client.rename(from, to);
+      return;
+    }
+    const aside: Leftover = { path: hiddenNameFor(to), restoreTo: to };
+    await client.rename(to, aside.path);
+    leftovers.push(aside);
+    try {
+      await client.rename(from, to);
+    } catch (error) {
+      try {
+        await client.rename(aside.path, to);
+        leftovers.pop();
+      } catch {
+        // Still recorded in `leftovers`: put back on the next connection (see `tidy`).
+      }
+      throw error;
+    }
+    leftovers.pop();
+    await client.delete(aside.path, true).catch(() => stranded.push({ path: aside.path }));
   };
 
   return {
@@ -384,26 +455,32 @@ export function createSftpTransport(options: SftpTransportOptions): FileTranspor
       const remote = absolute(filePath);
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
       const folder = posix.dirname(remote);
-      const leftovers: string[] = [];
       await perform('write', filePath, async (client, touch, current) => {
-        // A temp file from an attempt whose connection dropped is still on the server.
-        for (const leftover of leftovers.splice(0)) await client.delete(leftover, true);
-        const temporary = posix.join(folder, temporaryNameFor(posix.basename(remote), randomBytes(6).toString('hex')));
-        leftovers.push(temporary);
-        await ensureFolder(client, folder);
-        await client.put(slices(bytes, touch), temporary);
-        const written = await client.stat(temporary);
-        if (written.size !== bytes.length) {
-          throw new ConnectionFailure(
-            `${description}: write ${JSON.stringify(filePath)}: the server holds ${written.size} of ${bytes.length} bytes`,
-          );
+        // A failed attempt's temp file is tidied by the next attempt (see `perform`), on a connection that works.
+        const temporary: Leftover = { path: hiddenNameFor(remote) };
+        const leftovers = [temporary];
+        try {
+          await ensureFolder(client, folder);
+          await upload(current.sftp, temporary.path, bytes, touch);
+          const written = await client.stat(temporary.path);
+          if (written.size !== bytes.length) {
+            throw new ConnectionFailure(
+              `${description}: write ${JSON.stringify(filePath)}: the server holds ${written.size} of ${bytes.length} bytes`,
+            );
+          }
+          await replace(client, current, temporary.path, remote, leftovers);
+        } catch (error) {
+          stranded.push(...leftovers);
+          throw error;
         }
-        await replace(client, current, temporary, remote);
-        leftovers.pop();
       }).catch(async (error: unknown) => {
-        if (leftovers.length > 0 && session?.alive) {
-          const client = session.client;
-          await Promise.all(leftovers.map((leftover) => client.delete(leftover, true).catch(() => undefined)));
+        // No attempt left to tidy up: do it now if the connection allows, else on the next one.
+        const current = session;
+        if (stranded.length > 0 && current?.alive) {
+          await withIdleTimeout(settings.timeoutMs, () => tidyStranded(current), () => {
+            drop(current);
+            return new ConnectionFailure(`${description}: tidying up after write ${JSON.stringify(filePath)} timed out`);
+          }).catch(() => undefined);
         }
         throw error;
       });
@@ -585,16 +662,56 @@ function sizeChecked(source: Readable, expected: number, label: string, current:
   return checked;
 }
 
-function slices(bytes: Buffer, touch: () => void): Readable {
-  return Readable.from(
-    (function* () {
-      for (let offset = 0; offset < bytes.length; offset += TRANSFER_CHUNK_BYTES) {
-        touch();
-        yield bytes.subarray(offset, offset + TRANSFER_CHUNK_BYTES);
-      }
-    })(),
-    { objectMode: false },
-  );
+/** A file of ours on the server to delete, or (with `restoreTo`) an old version to put back. */
+interface Leftover {
+  path: string;
+  restoreTo?: string;
+}
+
+/** A hidden, unique name beside `remote`: where an upload goes before the rename, or an old version steps aside. */
+function hiddenNameFor(remote: string): string {
+  return posix.join(posix.dirname(remote), temporaryNameFor(posix.basename(remote), randomBytes(6).toString('hex')));
+}
+
+/**
+ * Uploads with ssh2's own calls rather than ssh2-sftp-client's `put`: its write stream closes itself
+ * before reporting a refused WRITE, so the refusal (a full disk) was lost and the upload looked
+ * finished. A few slices are in flight at once; ssh2 sends each slice's packets one after another.
+ */
+async function upload(sftp: SFTPWrapper, remote: string, bytes: Buffer, touch: () => void): Promise<void> {
+  const handle = await new Promise<Buffer>((resolve, reject) => {
+    sftp.open(remote, 'w', (error, opened) => (error ? reject(error) : resolve(opened)));
+  });
+  let next = 0;
+  let failed = false;
+  const writer = async (): Promise<void> => {
+    while (!failed && next < bytes.length) {
+      const offset = next;
+      const length = Math.min(TRANSFER_CHUNK_BYTES, bytes.length - offset);
+      next += length;
+      await new Promise<void>((resolve, reject) => {
+        sftp.write(handle, bytes, offset, length, offset, (error) => {
+          if (error) {
+            failed = true;
+            reject(error);
+          } else {
+            resolve();
+          }
+        });
+      });
+      touch();
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: UPLOAD_SLICES_IN_FLIGHT }, writer));
+  } catch (error) {
+    // The handle goes with the connection if that is what failed; on a live one it must not stay open.
+    sftp.close(handle, () => undefined);
+    throw error;
+  }
+  await new Promise<void>((resolve, reject) => {
+    sftp.close(handle, (error) => (error ? reject(error) : resolve()));
+  });
 }
 
 function withIdleTimeout<T>(ms: number, run: (touch: () => void) => Promise<T>, onTimeout: () => Error): Promise<T> {
