@@ -1,6 +1,7 @@
 import { HubError } from '../errors.js';
 import { redactor } from '../redaction.js';
 import type { BuiltinPlugins } from '../runtime/plugin-loader.js';
+import { coverageCommand } from './coverage.js';
 import { newPluginCommand } from './new-plugin.js';
 import { pluginsCommand } from './plugins.js';
 import { replayCommand } from './replay.js';
@@ -28,6 +29,8 @@ Commands:
   run <connector> [--config FILE] [--full] [--file PATH]
                                            run one sync (or one inbound file) now, in this process, and print a summary
   status [--config FILE]                   connectors, schedules, queues and last runs
+  coverage <connector> [--runs N] [--config FILE]
+                                           how often each canonical field was filled in its last runs, gaps first
   replay <job-id> | --all-failed [--connector ID] [--config FILE]
                                            re-run dead-lettered jobs
   plugins [--config FILE]                  built-in plugins and the ones the config uses
@@ -46,6 +49,7 @@ const COMMANDS: Record<string, Command> = {
   validate: validateCommand,
   run: runCommand,
   status: statusCommand,
+  coverage: coverageCommand,
   replay: replayCommand,
   plugins: pluginsCommand,
   'new-plugin': newPluginCommand,

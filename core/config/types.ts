@@ -137,7 +137,7 @@ export interface ConnectorConfig {
   /** @defaultValue true */
   enabled: boolean;
   schedule?: ScheduleConfig;
-  /** Jobs of this connector run at most this many at once per worker. @defaultValue 1 */
+  /** Jobs of this connector run at most this many at once, across every worker process. @defaultValue 1 */
   concurrency: number;
   rateLimit?: RateLimitConfig;
   retry: RetryConfig;

@@ -3,13 +3,14 @@ import { HTTPException } from 'hono/http-exception';
 import { matchedRoutes } from 'hono/route';
 import type { ConnectorConfig, HubConfig } from '../config/types.js';
 import { AuthenticationError, InputError, NotFoundError, TransientError, type ValidationIssue } from '../errors.js';
+import { summarizeCoverage } from '../model/field-paths.js';
 import { REDACTED, redactor } from '../redaction.js';
 import type { RunStatus } from '../store/types.js';
 import { claimTimeline } from './claim-timeline.js';
 import { bearerAuth, canSeeTenant, requireRole, tenantScope, type AuthEnv, type Principal } from './auth.js';
 import { HttpProblem, toErrorAnswer, type ErrorAnswer } from './errors.js';
 import { httpMetrics, type WebhookOutcome } from './http-metrics.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './limits.js';
+import { COVERAGE_DEFAULT_RUNS, COVERAGE_MAX_RUNS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './limits.js';
 import { openApiDocument } from './openapi.js';
 import type { ReadyCheck, HubServices } from './services.js';
 import { decodeUtf8, isJsonContentType, readBodyCapped, tooLarge } from './webhook-body.js';
@@ -183,6 +184,23 @@ export function createHttpApp(services: HubServices): Hono {
     await services.connectors.resume(connector.id);
     await audit(c, 'connectors.resume', { tenant: connector.tenant, target: connector.id });
     return json({ id: connector.id, paused: false });
+  });
+
+  // Field paths and counts only, never values; audited all the same, as it describes a tenant's data.
+  api.get('/connectors/:id/coverage', async (c) => {
+    const principal = principalOf(c);
+    const connector = visibleConnector(principal, c.req.param('id'));
+    const runs = runsQuery(c);
+    const entries = await store.runCoverage({ connectorId: connector.id, tenants: tenantScope(principal), limit: runs });
+    await audit(c, 'connectors.coverage', { tenant: connector.tenant, target: connector.id, detail: { runs, count: entries.length } });
+    return json({
+      connector: connector.id,
+      tenant: connector.tenant,
+      runs: entries.length,
+      from: entries.at(-1)?.finishedAt,
+      to: entries[0]?.finishedAt,
+      entities: summarizeCoverage(entries.map((entry) => entry.coverage)),
+    });
   });
 
   api.get('/runs', async (c) => {
@@ -390,6 +408,13 @@ function limitQuery(c: Context): number {
   if (raw === undefined) return DEFAULT_PAGE_SIZE;
   if (!/^\d+$/.test(raw) || Number(raw) < 1) throw invalidQuery('limit', `must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
   return Math.min(Number(raw), MAX_PAGE_SIZE);
+}
+
+function runsQuery(c: Context): number {
+  const raw = optionalQuery(c, 'runs');
+  if (raw === undefined) return COVERAGE_DEFAULT_RUNS;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw invalidQuery('runs', `must be a whole number from 1 to ${COVERAGE_MAX_RUNS}`);
+  return Math.min(Number(raw), COVERAGE_MAX_RUNS);
 }
 
 function invalidQuery(name: string, message: string): InputError {

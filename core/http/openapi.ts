@@ -1,5 +1,5 @@
 import { RETRY_AFTER_SECONDS } from './errors.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './limits.js';
+import { COVERAGE_DEFAULT_RUNS, COVERAGE_MAX_RUNS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './limits.js';
 
 /** The parts of OpenAPI 3.1 this document uses; enough for the compiler to catch a misspelt key. */
 export type JsonSchema = { $ref: string; description?: string } | JsonSchemaObject;
@@ -250,6 +250,28 @@ export const openApiDocument: OpenApiDocument = {
         tags: ['connectors'],
         parameters: [pathId('id', 'Connector id')],
         responses: { '200': ok('Resumed', ref('PauseState')), ...operatorOnly, ...scopedLookup },
+      },
+    },
+    '/api/connectors/{id}/coverage': {
+      get: {
+        operationId: 'getConnectorCoverage',
+        summary: "Mapping coverage: how often each canonical field was filled in the connector's latest runs",
+        description:
+          'Per entity the connector emitted: records counted, runs that emitted it, and for every field of the entity ' +
+          '(nested fields joined by `.`, arrays as `[]`, a reference as one field) how many records filled it and the rate. ' +
+          'Fields never filled are listed at 0, lowest rate first, so a source that never sends a field stands out. ' +
+          'Counts valid emitted records of finished runs (succeeded or failed) that emitted any; paths and counts only, never values. Audited.',
+        tags: ['connectors'],
+        parameters: [
+          pathId('id', 'Connector id'),
+          query('runs', `How many of the latest runs that emitted records to add up; larger values are clamped to ${COVERAGE_MAX_RUNS}.`, {
+            type: 'integer',
+            minimum: 1,
+            maximum: COVERAGE_MAX_RUNS,
+            default: COVERAGE_DEFAULT_RUNS,
+          }),
+        ],
+        responses: { '200': ok('Coverage', ref('Coverage')), '400': response('BadRequest'), ...scopedLookup },
       },
     },
     '/api/runs': {
@@ -519,6 +541,57 @@ export const openApiDocument: OpenApiDocument = {
           finishedAt: timestamp,
           counts: { type: 'object', additionalProperties: { type: 'number' } },
           error: { type: 'string' },
+          coverage: {
+            type: 'object',
+            description:
+              'Mapping coverage of the run, on one run only (not in lists), when it emitted records: per entity, records and ' +
+              'per field path filled at least once how many records filled it.',
+            additionalProperties: {
+              type: 'object',
+              required: ['records', 'fields'],
+              properties: {
+                records: { type: 'integer', minimum: 0 },
+                fields: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
+              },
+            },
+          },
+        },
+      },
+      Coverage: {
+        type: 'object',
+        required: ['connector', 'tenant', 'runs', 'entities'],
+        properties: {
+          connector: { type: 'string' },
+          tenant: { type: 'string' },
+          runs: { type: 'integer', minimum: 0, description: 'Runs added up (those that emitted records), at most the `runs` asked for.' },
+          from: { ...timestamp, description: 'When the oldest of those runs finished; absent when there is none.' },
+          to: { ...timestamp, description: 'When the newest of those runs finished.' },
+          entities: {
+            type: 'array',
+            description: 'Entities the runs emitted, by name.',
+            items: {
+              type: 'object',
+              required: ['entity', 'records', 'runs', 'fields'],
+              properties: {
+                entity: { type: 'string', examples: ['Patient'] },
+                records: { type: 'integer', minimum: 0, description: 'Valid records emitted over the runs.' },
+                runs: { type: 'integer', minimum: 1, description: 'How many of the runs emitted this entity.' },
+                fields: {
+                  type: 'array',
+                  description: 'Every field of the entity, lowest rate first.',
+                  items: {
+                    type: 'object',
+                    required: ['path', 'filled', 'rate'],
+                    properties: {
+                      path: { type: 'string', examples: ['ethnicity.ombCategories[]', 'name.family', 'managingOrganization'] },
+                      filled: { type: 'integer', minimum: 0, description: 'Records that filled the field.' },
+                      rate: { type: 'number', minimum: 0, maximum: 1, description: 'filled / records, to 4 decimals.' },
+                    },
+                  },
+                },
+              },
+            },
+          },
         },
       },
       DeadLetter: {

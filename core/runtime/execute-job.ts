@@ -15,6 +15,8 @@ export interface ConnectorRuntime {
   config: ConnectorConfig;
   plugin: PluginDefinition;
   tenant: TenantInfo;
+  /** Other tenants routes bring records from (`'*'`: all); the plugin may keep records under them. */
+  servesTenants?: readonly string[] | '*';
   files?: FileTransport;
   http: HttpClient;
 }
@@ -80,6 +82,7 @@ export async function executeJob(
     http: connector.http,
     files: connector.files,
     onCommit: deps.onCommit,
+    servesTenants: connector.servesTenants,
   });
   log.info({ trigger: data.trigger, attempt: attempt.attempt }, 'job started');
   const started = performance.now();
@@ -100,7 +103,12 @@ export async function executeJob(
   const counts: RunCounts = handle.counts;
   const durationMs = Math.round(performance.now() - started);
   const message = error === undefined ? undefined : redactor.redactString(describeError(error));
-  const run = await store.finishRun(runId, { status: error === undefined ? 'succeeded' : 'failed', counts, error: message });
+  const run = await store.finishRun(runId, {
+    status: error === undefined ? 'succeeded' : 'failed',
+    counts,
+    error: message,
+    coverage: handle.coverage.empty ? undefined : handle.coverage.toJSON(),
+  });
   if (error === undefined) log.info({ counts, durationMs }, 'job succeeded');
   else log.warn({ counts, durationMs, err: error }, 'job failed');
   return { run, error };

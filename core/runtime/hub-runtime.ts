@@ -327,9 +327,21 @@ export async function loadConnectorRuntimes(config: HubConfig, plugins: PluginLo
       config: connector,
       plugin,
       tenant,
+      servesTenants: tenantsRoutedTo(config, connector.id),
       files: openFilesTransport(connector, config.baseDir),
       http: openHttpClient(connector),
     });
   }
   return runtimes;
+}
+
+/** The tenants whose records some route brings to the connector: `'*'` when a route takes every tenant. */
+export function tenantsRoutedTo(config: HubConfig, connectorId: string): readonly string[] | '*' {
+  const tenants = new Set<string>();
+  for (const route of config.routes) {
+    if (route.to !== connectorId || !route.tenants) continue;
+    if (route.tenants.includes('*')) return '*';
+    for (const tenant of route.tenants) tenants.add(tenant);
+  }
+  return [...tenants];
 }

@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
 import type { FileTransport } from '../../connectors/files/types.js';
 import type { HttpClient } from '../../connectors/http/types.js';
+import { FieldCoverageCounter } from '../model/field-paths.js';
 import { validateEntity, type EntityName } from '../model/index.js';
-import type { EmitResult, ExternalRef, PluginContext, TenantInfo } from '../sdk/types.js';
+import { PermanentError } from '../errors.js';
+import type { EmitResult, ExternalRef, PluginContext, TenantInfo, TenantScope } from '../sdk/types.js';
 import type {
   CommitResult,
   LedgerEntry,
@@ -26,12 +28,19 @@ export interface PluginContextOptions {
   batchSize?: number;
   /** Called after each commit that changed something (the runtime fans changes out to routes). */
   onCommit?: (result: CommitResult) => Promise<void> | void;
+  /**
+   * Other tenants whose records routes bring to this connector (`'*'`: every tenant): it may keep
+   * records about those records under their tenant (`ctx.forTenant`).
+   */
+  servesTenants?: readonly string[] | '*';
 }
 
 /** A plugin context plus what the runtime needs to read back after the job. */
 export interface PluginContextHandle {
   context: PluginContext<any>;
   counts: RunCounts;
+  /** Which canonical fields the records emitted so far filled (paths and counts, never values). */
+  coverage: FieldCoverageCounter;
   /** Commits whatever is still staged. */
   flush(): Promise<void>;
 }
@@ -49,6 +58,7 @@ export function createPluginContext(options: PluginContextOptions): PluginContex
   const { store, connectorId, tenant } = options;
   const batchSize = options.batchSize ?? 1000;
   const counts = emptyCounts();
+  const coverage = new FieldCoverageCounter();
   let records: RecordInput[] = [];
   let rejects: RejectedRecordInput[] = [];
   let state = new Map<string, StateWrite>();
@@ -72,9 +82,9 @@ export function createPluginContext(options: PluginContextOptions): PluginContex
   };
 
   /** Stages a record that failed, with its reasons, for a person to review. */
-  const keepReject = (type: string, data: unknown, reasons: string[], ref: Partial<ExternalRef> | undefined): void => {
+  const keepReject = (type: string, data: unknown, reasons: string[], ref: Partial<ExternalRef> | undefined, tenantId = tenant.id): void => {
     rejects.push({
-      tenant: tenant.id,
+      tenant: tenantId,
       type,
       sourceConnector: connectorId,
       externalSystem: typeof ref?.system === 'string' ? ref.system : undefined,
@@ -88,6 +98,32 @@ export function createPluginContext(options: PluginContextOptions): PluginContex
     committing = committing.then(commitStaged);
     return committing;
   };
+
+  async function emitFor(tenantId: string, type: EntityName, data: unknown, ref: ExternalRef): Promise<EmitResult> {
+    if (options.signal.aborted) throw options.signal.reason ?? new Error('aborted');
+    const reasons = checkRef(ref);
+    const issues = validateEntity(type, data);
+    for (const issue of issues) reasons.push(`${issue.path || '/'} ${issue.message}`);
+    if (reasons.length) {
+      keepReject(type, data, reasons, ref, tenantId);
+    } else {
+      records.push({
+        tenant: tenantId,
+        type,
+        externalSystem: ref.system,
+        externalId: ref.id,
+        sourceConnector: connectorId,
+        data: data as Record<string, unknown>,
+      });
+      // Valid records only: a rejected one is kept with its reasons instead.
+      coverage.add(type, data);
+    }
+    if (records.length + rejects.length >= batchSize) await flush();
+    return reasons.length ? { accepted: false, reasons } : { accepted: true };
+  }
+
+  const serves = (tenantId: string): boolean =>
+    tenantId === tenant.id || options.servesTenants === '*' || (options.servesTenants?.includes(tenantId) ?? false);
 
   const context: PluginContext<any> = {
     connectorId,
@@ -116,26 +152,7 @@ export function createPluginContext(options: PluginContextOptions): PluginContex
         ledger.push({ connectorId, ...entry });
       },
     },
-    async emit(type: EntityName, data: unknown, ref: ExternalRef): Promise<EmitResult> {
-      if (options.signal.aborted) throw options.signal.reason ?? new Error('aborted');
-      const reasons = checkRef(ref);
-      const issues = validateEntity(type, data);
-      for (const issue of issues) reasons.push(`${issue.path || '/'} ${issue.message}`);
-      if (reasons.length) {
-        keepReject(type, data, reasons, ref);
-      } else {
-        records.push({
-          tenant: tenant.id,
-          type,
-          externalSystem: ref.system,
-          externalId: ref.id,
-          sourceConnector: connectorId,
-          data: data as Record<string, unknown>,
-        });
-      }
-      if (records.length + rejects.length >= batchSize) await flush();
-      return reasons.length ? { accepted: false, reasons } : { accepted: true };
-    },
+    emit: (type: EntityName, data: unknown, ref: ExternalRef) => emitFor(tenant.id, type, data, ref),
     async reject(type: string, data: unknown, reasons: string[], ref?: Partial<ExternalRef>) {
       keepReject(type, data, reasons, ref);
       if (records.length + rejects.length >= batchSize) await flush();
@@ -153,9 +170,21 @@ export function createPluginContext(options: PluginContextOptions): PluginContex
         return store.findRecord({ tenant: tenant.id, type, externalSystem: ref.system, externalId: ref.id });
       },
     },
+    forTenant(tenantId: string): TenantScope {
+      if (!serves(tenantId)) {
+        throw new PermanentError(
+          `connector ${connectorId} keeps no records for tenant "${tenantId}": no route brings that tenant's records to it (routes[].tenants)`,
+        );
+      }
+      return {
+        tenant: tenantId,
+        emit: (type: EntityName, data: unknown, ref: ExternalRef) => emitFor(tenantId, type, data, ref),
+        find: (type: EntityName, ref: ExternalRef) => store.findRecord({ tenant: tenantId, type, externalSystem: ref.system, externalId: ref.id }),
+      } as TenantScope;
+    },
   };
 
-  return { context, counts, flush };
+  return { context, counts, coverage, flush };
 }
 
 function checkRef(ref: ExternalRef | undefined): string[] {

@@ -19,6 +19,10 @@ export {
 } from '../errors.js';
 export { CLAIM_LIFECYCLE_SYSTEM, entityNames, isEntityName, validateEntity, type EntityName, type EntityData } from '../model/index.js';
 export type { StoredRecord } from '../store/types.js';
+/** Mapping coverage: the canonical field paths a record fills, counted per entity (paths and counts, never values). */
+export { FieldCoverageCounter, fieldPaths, filledFieldPaths, type EntityCoverage, type RunCoverage } from '../model/field-paths.js';
+/** One canonical field's own rules as a predicate on a value: ask before placing an optional value. */
+export { fieldCheck } from '../model/field-check.js';
 /** Milliseconds from a YAML duration ('30s', '5m', '1h', '2d', or a number of ms). */
 export { parseDuration } from '../config/schema.js';
 /** "Did you mean …?" for a name a person typed, e.g. in a plugin's checkConfig. */

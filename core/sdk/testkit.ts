@@ -30,6 +30,8 @@ export interface PluginHarnessOptions {
   timeoutSeconds?: number;
   /** Use this store instead of a fresh in-memory one. */
   store?: Store;
+  /** Tenants whose records routes would bring to this connector (`'*'`: all), as `routes[].tenants` sets them. */
+  servesTenants?: readonly string[] | '*';
 }
 
 export interface PluginRunResult {
@@ -49,8 +51,11 @@ export interface PluginHarness {
   /** A `file` job: the plugin's sync narrowed to one inbound file. */
   file(path: string, options?: { full?: boolean }): Promise<PluginRunResult>;
   webhook(body: unknown, options?: { eventId?: string; headers?: Record<string, string> }): Promise<PluginRunResult>;
-  /** Stores the given canonical records (as if another connector produced them), then delivers them. */
-  deliver(records: { type: EntityName; data: Record<string, unknown>; ref: { system: string; id: string } }[]): Promise<PluginRunResult>;
+  /**
+   * Stores the given canonical records (as if another connector produced them, under `tenant` or
+   * the connector's own), then delivers them.
+   */
+  deliver(records: { type: EntityName; data: Record<string, unknown>; ref: { system: string; id: string }; tenant?: string }[]): Promise<PluginRunResult>;
   state<T = unknown>(key: string): Promise<T | undefined>;
   /** Captured log lines (JSON objects), to check what a plugin logs. */
   logs: Record<string, unknown>[];
@@ -91,6 +96,7 @@ export async function createPluginHarness(plugin: PluginDefinition, options: Plu
     config: connectorConfig,
     plugin,
     tenant,
+    servesTenants: options.servesTenants,
     files:
       options.filesTransport ??
       (files ? createLocalFolderTransport({ root: files.path, archiveFolder: files.archive, quarantineFolder: files.quarantine }) : undefined),
@@ -128,7 +134,7 @@ export async function createPluginHarness(plugin: PluginDefinition, options: Plu
     },
     async deliver(records) {
       const inputs = records.map((r) => ({
-        tenant: tenant.id,
+        tenant: r.tenant ?? tenant.id,
         type: r.type,
         externalSystem: r.ref.system,
         externalId: r.ref.id,

@@ -81,6 +81,19 @@ export interface PluginContext<C = Record<string, unknown>> {
     get(id: string): Promise<StoredRecord | undefined>;
     find(type: EntityName, ref: ExternalRef): Promise<StoredRecord | undefined>;
   };
+  /**
+   * Emits and finds records under another tenant, one whose records routes bring to this connector
+   * (`routes[].tenants`). An MSO-wide clearinghouse keeps each practice's claim lifecycle under the
+   * practice, so the practice's own token sees it. Throws a PermanentError for any other tenant.
+   */
+  forTenant(tenantId: string): TenantScope;
+}
+
+/** Emit and find for one tenant the connector serves (see `PluginContext.forTenant`). */
+export interface TenantScope {
+  tenant: string;
+  emit<N extends EntityName>(type: N, data: EntityData<N>, ref: ExternalRef): Promise<EmitResult>;
+  find(type: EntityName, ref: ExternalRef): Promise<StoredRecord | undefined>;
 }
 
 export interface SyncOptions {

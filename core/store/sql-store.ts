@@ -22,7 +22,10 @@ import type {
   RejectedRecordInput,
   Run,
   RunCounts,
+  RunCoverage,
+  RunCoverageEntry,
   RunQuery,
+  RunResult,
   RunStart,
   RunStatus,
   StateWrite,
@@ -230,22 +233,24 @@ export class SqlStore implements Store {
        ON CONFLICT (id) DO UPDATE SET
          connector_id = EXCLUDED.connector_id, tenant = EXCLUDED.tenant, kind = EXCLUDED.kind, job_id = EXCLUDED.job_id,
          trigger = EXCLUDED.trigger, attempt = EXCLUDED.attempt, status = 'running', started_at = now(),
-         finished_at = NULL, counts = DEFAULT, error = NULL`,
+         finished_at = NULL, counts = DEFAULT, error = NULL, coverage = NULL`,
       [run.id, run.connectorId, run.tenant, run.kind, run.jobId ?? null, run.trigger, run.attempt ?? null],
     );
   }
 
-  async finishRun(id: string, result: { status: Exclude<RunStatus, 'running'>; counts: RunCounts; error?: string }): Promise<Run> {
+  async finishRun(id: string, result: RunResult): Promise<Run> {
+    const coverage = result.coverage && Object.keys(result.coverage).length > 0 ? JSON.stringify(result.coverage) : null;
     const rows = await this.driver.query<RunRow>(
-      `UPDATE runs SET status = $2, counts = $3::jsonb, error = $4, finished_at = now() WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
-      [id, result.status, JSON.stringify(result.counts), result.error ?? null],
+      `UPDATE runs SET status = $2, counts = $3::jsonb, error = $4, coverage = $5::jsonb, finished_at = now()
+       WHERE id = $1 RETURNING ${RUN_COLUMNS}, coverage`,
+      [id, result.status, JSON.stringify(result.counts), result.error ?? null, coverage],
     );
     if (rows.length === 0) throw new NotFoundError(`run ${id} not found`);
     return toRun(rows[0]!);
   }
 
   async getRun(id: string): Promise<Run | undefined> {
-    const rows = await this.driver.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1`, [id]);
+    const rows = await this.driver.query<RunRow>(`SELECT ${RUN_COLUMNS}, coverage FROM runs WHERE id = $1`, [id]);
     return rows[0] && toRun(rows[0]);
   }
 
@@ -272,6 +277,19 @@ export class SqlStore implements Store {
       [connectorIds],
     );
     return new Map(rows.map((row) => [row.connector_id, toRun(row)]));
+  }
+
+  async runCoverage(query: { connectorId: string; tenants?: string[]; limit: number }): Promise<RunCoverageEntry[]> {
+    const where = new Where();
+    where.eq('connector_id', query.connectorId);
+    where.any('tenant', query.tenants);
+    // Only a finished run has coverage (a start clears it), so this needs no status filter.
+    const rows = await this.driver.query<{ id: string; tenant: string; finished_at: Timestamp; coverage: RunCoverage }>(
+      `SELECT id, tenant, finished_at, coverage FROM runs ${where.sql()} AND coverage IS NOT NULL
+       ORDER BY seq DESC LIMIT ${pageLimit(query.limit)}`,
+      where.params,
+    );
+    return rows.map((row) => ({ runId: row.id, tenant: row.tenant, finishedAt: iso(row.finished_at), coverage: row.coverage }));
   }
 
   saveRawEvent(event: RawEventInput): Promise<{ id: string; duplicate: boolean }> {
@@ -738,6 +756,8 @@ interface RunRow {
   finished_at: Timestamp | null;
   counts: RunCounts;
   error: string | null;
+  /** Selected for one run only. */
+  coverage?: RunCoverage | null;
 }
 
 interface RawEventRow {
@@ -812,6 +832,7 @@ function toRun(row: RunRow): Run {
   if (row.attempt !== null) run.attempt = row.attempt;
   if (row.finished_at !== null) run.finishedAt = iso(row.finished_at);
   if (row.error !== null) run.error = row.error;
+  if (row.coverage) run.coverage = row.coverage;
   return run;
 }
 

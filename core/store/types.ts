@@ -1,3 +1,7 @@
+import type { RunCoverage } from '../model/field-paths.js';
+
+export type { EntityCoverage, RunCoverage } from '../model/field-paths.js';
+
 /**
  * The store's contract. PostgreSQL (`pg`) and PGlite implement it with the same SQL and the same
  * migrations; nothing above this interface knows which one is in use.
@@ -157,6 +161,28 @@ export interface Run extends RunStart {
   finishedAt?: string;
   counts: RunCounts;
   error?: string;
+  /**
+   * Mapping coverage: per entity, records emitted and how many filled each canonical field path
+   * (paths and counts only). Present on one run (`getRun`, `finishRun`) that emitted records; left
+   * out of lists, which a console polls.
+   */
+  coverage?: RunCoverage;
+}
+
+export interface RunResult {
+  status: Exclude<RunStatus, 'running'>;
+  counts: RunCounts;
+  error?: string;
+  /** Coverage of the records the run emitted; absent when it emitted none. */
+  coverage?: RunCoverage;
+}
+
+/** One run's coverage, for summaries over a connector's latest runs. */
+export interface RunCoverageEntry {
+  runId: string;
+  tenant: string;
+  finishedAt: string;
+  coverage: RunCoverage;
 }
 
 export interface RunQuery {
@@ -236,11 +262,13 @@ export interface Store {
 
   startRun(run: RunStart): Promise<void>;
   /** Records how a run ended and returns it as stored. */
-  finishRun(id: string, result: { status: Exclude<RunStatus, 'running'>; counts: RunCounts; error?: string }): Promise<Run>;
+  finishRun(id: string, result: RunResult): Promise<Run>;
   getRun(id: string): Promise<Run | undefined>;
   listRuns(query: RunQuery): Promise<Page<Run>>;
   /** Latest finished run per connector, for status views. */
   lastRuns(connectorIds: string[]): Promise<Map<string, Run>>;
+  /** Coverage of a connector's latest `limit` finished runs that emitted records, newest first. */
+  runCoverage(query: { connectorId: string; tenants?: string[]; limit: number }): Promise<RunCoverageEntry[]>;
 
   /** Keeps an inbound webhook body. `duplicate` is true when (connectorId, eventId) was already kept. */
   saveRawEvent(event: RawEventInput): Promise<{ id: string; duplicate: boolean }>;

@@ -51,9 +51,16 @@ export interface LifecycleTimers {
 
 type RecordRef = NonNullable<LifecycleEvent['record']>;
 type Touch = () => Promise<void>;
+/**
+ * A submitted claim as lookups keep it: its hub id, plus its tenant when that is not the
+ * connector's own (an MSO-wide clearinghouse sending a practice's claims).
+ */
+type ClaimPointer = string | { id: string; tenant: string };
 
 export class ClaimLifecycleLedger {
   private readonly lifecycles = new Map<string, Lifecycle | null>();
+  /** Whose claim each lifecycle is about; absent: the connector's own tenant. */
+  private readonly tenants = new Map<string, string>();
   private readonly changed = new Set<string>();
   /** State read or set during this job: `ctx.state.get` cannot see what is set before the flush. */
   private readonly known = new Map<string, unknown>();
@@ -67,11 +74,11 @@ export class ClaimLifecycleLedger {
   async submitted(file: { path: string; interchangeControlNumber: string; groupControlNumber: string; usage: 'T' | 'P' }, sets: SubmittedSet[]): Promise<void> {
     const submittedAt = this.now().toISOString();
     const group = controlKey(file.groupControlNumber);
-    const claimIds: string[] = [];
+    const claimIds: ClaimPointer[] = [];
     for (const set of sets) {
-      const ids = set.claims.map((claim) => claim.id);
-      claimIds.push(...ids);
-      this.setState(`lifecycle:set:${group}:${controlKey(set.transactionSetControlNumber)}`, ids);
+      const pointers = set.claims.map((claim) => this.pointTo(claim));
+      claimIds.push(...pointers);
+      this.setState(`lifecycle:set:${group}:${controlKey(set.transactionSetControlNumber)}`, pointers);
       for (const claim of set.claims) {
         const data = claim.data as EntityData<'Claim'>;
         const previous = await this.lifecycle(claim.id);
@@ -96,7 +103,7 @@ export class ClaimLifecycleLedger {
           },
         );
         this.put(claim.id, next);
-        this.setState(pcnKey(data.patientControlNumber), claim.id);
+        this.setState(pcnKey(data.patientControlNumber), this.pointTo(claim));
       }
     }
     this.setState(`lifecycle:group:${group}`, file.interchangeControlNumber);
@@ -166,7 +173,7 @@ export class ClaimLifecycleLedger {
     for (const id of this.changed) {
       const lifecycle = this.lifecycles.get(id);
       if (!lifecycle) continue;
-      const result = await this.ctx.emit('ClaimLifecycle', lifecycle, { system: CLAIM_LIFECYCLE_SYSTEM, id });
+      const result = await this.ctx.forTenant(this.tenantOf(id)).emit('ClaimLifecycle', lifecycle, { system: CLAIM_LIFECYCLE_SYSTEM, id });
       if (result.accepted) saved++;
     }
     this.changed.clear();
@@ -212,21 +219,21 @@ export class ClaimLifecycleLedger {
   /** TA1 names the file (ISA13); a 999 names the group (GS06) and usually the set (ST02). */
   private async matchEnvelope(ack: Acknowledgment, file: string, recordRef: RecordRef): Promise<Touch | undefined> {
     let interchange: string | undefined;
-    let claimIds: string[] | undefined;
+    let claimIds: ClaimPointer[] | undefined;
     if (ack.source === 'TA1') {
       interchange = ack.interchangeControlNumber;
-      if (interchange) claimIds = await this.getState<string[]>(`lifecycle:file:${controlKey(interchange)}`);
+      if (interchange) claimIds = await this.getState<ClaimPointer[]>(`lifecycle:file:${controlKey(interchange)}`);
     } else if (ack.groupControlNumber) {
       const group = controlKey(ack.groupControlNumber);
       interchange = await this.getState<string>(`lifecycle:group:${group}`);
       claimIds = ack.transactionSetControlNumber
-        ? await this.getState<string[]>(`lifecycle:set:${group}:${controlKey(ack.transactionSetControlNumber)}`)
+        ? await this.getState<ClaimPointer[]>(`lifecycle:set:${group}:${controlKey(ack.transactionSetControlNumber)}`)
         : interchange
-          ? await this.getState<string[]>(`lifecycle:file:${controlKey(interchange)}`)
+          ? await this.getState<ClaimPointer[]>(`lifecycle:file:${controlKey(interchange)}`)
           : undefined;
     }
     if (!interchange || !claimIds?.length) return undefined;
-    const ids = claimIds;
+    const ids = claimIds.map((pointer) => this.follow(pointer));
     const answered = interchange;
     return async () => {
       // An accepting TA1 says only that the envelope was readable: the 999 is still to come.
@@ -265,17 +272,18 @@ export class ClaimLifecycleLedger {
 
   private async byPatientControlNumber(patientControlNumber: string | undefined): Promise<[string, Lifecycle] | undefined> {
     if (!patientControlNumber) return undefined;
-    const id = await this.getState<string>(pcnKey(patientControlNumber));
-    if (!id) return undefined;
+    const pointer = await this.getState<ClaimPointer>(pcnKey(patientControlNumber));
+    if (!pointer) return undefined;
+    const id = this.follow(pointer);
     const lifecycle = await this.lifecycle(id);
     return lifecycle ? [id, lifecycle] : undefined;
   }
 
   /** The file's claims whose latest submission is still this file. */
   private async currentClaimsOf(file: OpenFile): Promise<[string, Lifecycle][]> {
-    const ids = (await this.getState<string[]>(`lifecycle:file:${controlKey(file.interchangeControlNumber)}`)) ?? [];
+    const pointers = (await this.getState<ClaimPointer[]>(`lifecycle:file:${controlKey(file.interchangeControlNumber)}`)) ?? [];
     const out: [string, Lifecycle][] = [];
-    for (const id of ids) {
+    for (const id of pointers.map((pointer) => this.follow(pointer))) {
       const lifecycle = await this.lifecycle(id);
       if (lifecycle && controlKey(lifecycle.submission.interchangeControlNumber) === controlKey(file.interchangeControlNumber)) out.push([id, lifecycle]);
     }
@@ -284,7 +292,7 @@ export class ClaimLifecycleLedger {
 
   private async lifecycle(id: string): Promise<Lifecycle | undefined> {
     if (this.lifecycles.has(id)) return this.lifecycles.get(id) ?? undefined;
-    const stored = await this.ctx.records.find('ClaimLifecycle', { system: CLAIM_LIFECYCLE_SYSTEM, id });
+    const stored = await this.ctx.forTenant(this.tenantOf(id)).find('ClaimLifecycle', { system: CLAIM_LIFECYCLE_SYSTEM, id });
     const lifecycle = stored ? (stored.data as Lifecycle) : undefined;
     this.lifecycles.set(id, lifecycle ?? null);
     return lifecycle;
@@ -296,6 +304,24 @@ export class ClaimLifecycleLedger {
     if (next === lifecycle) return false;
     this.put(id, next);
     return true;
+  }
+
+  /** A lookup entry for the claim, noting its tenant when that is not the connector's. */
+  private pointTo(claim: StoredRecord): ClaimPointer {
+    if (claim.tenant === this.ctx.tenant.id) return claim.id;
+    this.tenants.set(claim.id, claim.tenant);
+    return { id: claim.id, tenant: claim.tenant };
+  }
+
+  /** The claim id of a lookup entry, remembering whose claim it is. */
+  private follow(pointer: ClaimPointer): string {
+    if (typeof pointer === 'string') return pointer;
+    this.tenants.set(pointer.id, pointer.tenant);
+    return pointer.id;
+  }
+
+  private tenantOf(id: string): string {
+    return this.tenants.get(id) ?? this.ctx.tenant.id;
   }
 
   private put(id: string, lifecycle: Lifecycle): void {

@@ -299,6 +299,53 @@ describe('the claim lifecycle, from 837 to 835', () => {
     }
   });
 
+  it('keeps each practice’s claim lifecycle under the practice when an MSO-wide clearinghouse sends its claims', SLOW, async () => {
+    const root = mailbox();
+    const harness = await createPluginHarness(clearinghouse, {
+      config,
+      files: root,
+      tenant: { id: 'mso', name: 'Prairie Health MSO' },
+      servesTenants: ['riverside-family', 'lakeside-pediatrics'],
+    });
+    try {
+      ok(
+        await harness.deliver([
+          { ...claim('PCN-RIV'), tenant: 'riverside-family' },
+          { ...claim('PCN-LAK'), tenant: 'lakeside-pediatrics' },
+        ]),
+      );
+      const { submission } = (await lifecycles(harness)).get('PCN-RIV')!;
+      arrive(root, 'FA', '005010X231A1', ack999(submission.groupControlNumber, submission.transactionSetControlNumber, 'A'));
+      ok(await harness.sync());
+      arrive(root, 'HP', '005010X221A1', remittance('EFT-MSO', [payments.paidWithCopay('PCN-RIV'), payments.denied('PCN-LAK')]));
+      ok(await harness.sync());
+
+      // What a practice's own token would see: its claim's timeline, and nothing of the other practice.
+      const page = (tenant: string) =>
+        harness.store.listRecords({ type: 'ClaimLifecycle', externalSystem: CLAIM_LIFECYCLE_SYSTEM, tenants: [tenant], limit: 10 });
+      const riverside = (await page('riverside-family')).items.map((r) => r.data as Lifecycle);
+      expect(riverside.map((l) => [l.patientControlNumber, l.state])).toEqual([['PCN-RIV', 'paid']]);
+      expect(riverside[0]!.events.map((e) => e.kind)).toEqual(['submitted', '999', '835']);
+      const lakeside = (await page('lakeside-pediatrics')).items.map((r) => r.data as Lifecycle);
+      expect(lakeside.map((l) => [l.patientControlNumber, l.state])).toEqual([['PCN-LAK', 'denied']]);
+      expect((await page('mso')).items).toEqual([]);
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('refuses to keep a lifecycle for a practice no route brings to it, and says how to fix it', SLOW, async () => {
+    const root = mailbox();
+    const harness = await createPluginHarness(clearinghouse, { config, files: root, tenant: { id: 'mso', name: 'Prairie Health MSO' } });
+    try {
+      const result = await harness.deliver([{ ...claim('PCN-STRAY'), tenant: 'riverside-family' }]);
+      expect(String(result.error)).toMatch(/keeps no records for tenant "riverside-family".*routes\[\]\.tenants/);
+      expect(await lifecycles(harness)).toEqual(new Map());
+    } finally {
+      await harness.close();
+    }
+  });
+
   it('leaves answers about claims it never submitted unlinked, and stores them all the same', SLOW, async () => {
     const root = mailbox();
     const harness = await createPluginHarness(clearinghouse, { config, files: root });

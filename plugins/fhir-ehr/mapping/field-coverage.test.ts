@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { validateEntity } from '../../../core/sdk/index.js';
+import { fieldPaths } from '../../../core/sdk/index.js';
 import { CONTEXT, only } from '../fixtures/expectations.js';
 import { fixture, hl7, ndjson } from '../fixtures/load.js';
 import { coverageOf, filledFields, mapBundle, mapResource, mappableFields } from './index.js';
@@ -108,23 +108,8 @@ describe('mappableFields', () => {
 
   it('names only fields the canonical schemas have', () => {
     for (const [entity, paths] of Object.entries(mappableFields) as [MappedEntity, readonly string[]][]) {
-      for (const path of paths) {
-        const issues = validateEntity(entity, { schemaVersion: '1.0.0', ...probeFor(path) });
-        expect(issues.filter((i) => i.message.startsWith('is not a field')), `${entity} ${path}`).toEqual([]);
-      }
+      const known = new Set(fieldPaths(entity));
+      for (const path of paths) expect(known.has(path), `${entity} ${path}`).toBe(true);
     }
   });
 });
-
-/** A record holding a placeholder at `path` (`a.b[].c`), so the schema can say whether the path exists. */
-function probeFor(path: string): Record<string, unknown> {
-  const segments = path.split('.');
-  let value: unknown = 'x';
-  for (let i = segments.length - 1; i >= 0; i--) {
-    const segment = segments[i]!;
-    const name = segment.endsWith('[]') ? segment.slice(0, -2) : segment;
-    const inner = segment.endsWith('[]') ? [value] : value;
-    value = { [name]: inner };
-  }
-  return value as Record<string, unknown>;
-}

@@ -1,69 +1,37 @@
 /**
- * Mapping coverage: which canonical fields a run filled, and how often. This is how MSO IT sees
- * that one practice's EHR never sends, say, ethnicity: a field the mapping can fill (listed in
- * `mappableFields`) that stays at 0 is a gap in the source, not in the code.
+ * Mapping coverage for the FHIR mappings. The hub counts, for every run of every connector, which
+ * canonical fields the emitted records filled (`GET /api/connectors/:id/coverage`); this module
+ * applies the same counting (the SDK's `filledFieldPaths` and `FieldCoverageCounter`) to mapped
+ * records offline, and lists in `mappableFields` what these mappings can fill, so a field of that
+ * list that stays at 0 is a gap in the source, not in the code.
  */
-import type { EntityData, EntityName } from '../../../core/sdk/index.js';
+import { FieldCoverageCounter, filledFieldPaths, type EntityCoverage, type EntityData, type EntityName } from '../../../core/sdk/index.js';
 import type { MappedEntity } from './types.js';
 
 /**
- * Canonical field paths that carry a value in `record`, written as the generated model reference
- * (docs/canonical-model.md) writes them: nested fields joined by `.`, arrays collapsed as `[]`
- * (`identifiers[]`, `identifiers[].value`, `race.ombCategories[]`). A reference (`{ system, id }`)
- * is one field: its halves are never filled apart. `schemaVersion` is always there and left out.
- * `entity` ties the record to its type for the caller; the walk itself needs only the record.
+ * Canonical field paths that carry a value in `record`, sorted, written as the generated model
+ * reference (docs/canonical-model.md) writes them: nested fields joined by `.`, arrays collapsed as
+ * `[]` (`identifiers[]`, `identifiers[].value`, `race.ombCategories[]`). A reference
+ * (`{ system, id }`) is one field. `schemaVersion` is left out.
  */
-export function filledFields<N extends EntityName>(_entity: N, record: EntityData<N>): string[] {
-  const paths = new Set<string>();
-  walk(record as Record<string, unknown>, '', paths);
-  paths.delete('schemaVersion');
-  return [...paths].sort();
+export function filledFields<N extends EntityName>(entity: N, record: EntityData<N>): string[] {
+  return filledFieldPaths(entity, record);
 }
 
-function walk(value: Record<string, unknown>, prefix: string, paths: Set<string>): void {
-  for (const [key, child] of Object.entries(value)) {
-    const path = prefix ? `${prefix}.${key}` : key;
-    if (child === undefined || child === null || child === '') continue;
-    if (Array.isArray(child)) {
-      const objects = child.filter((c): c is Record<string, unknown> => typeof c === 'object' && c !== null && !Array.isArray(c));
-      if (child.length > 0) paths.add(`${path}[]`);
-      for (const item of objects) walk(item, `${path}[]`, paths);
-    } else if (typeof child === 'object') {
-      if (isReference(child as Record<string, unknown>)) paths.add(path);
-      else walk(child as Record<string, unknown>, path, paths);
-    } else {
-      paths.add(path);
-    }
-  }
-}
-
-function isReference(value: Record<string, unknown>): boolean {
-  const keys = Object.keys(value);
-  return keys.length === 2 && 'system' in value && 'id' in value;
-}
-
-export interface FieldCoverage {
-  /** Records seen. */
-  records: number;
-  /** Per canonical field path: in how many of those records it was filled. */
-  fields: Record<string, number>;
-}
+/** Records seen and, per canonical field path, in how many of them it was filled. */
+export type FieldCoverage = EntityCoverage;
 
 /**
  * Counts, per entity, how many records filled each field. Fields the mapping can fill start at 0,
  * so a field no record filled is listed, not absent.
  */
 export function coverageOf(records: Iterable<{ entity: EntityName; record: EntityData<EntityName> }>): Partial<Record<EntityName, FieldCoverage>> {
+  const counter = new FieldCoverageCounter();
+  for (const { entity, record } of records) counter.add(entity, record);
   const out: Partial<Record<EntityName, FieldCoverage>> = {};
-  for (const { entity, record } of records) {
-    let coverage = out[entity];
-    if (!coverage) {
-      const known = (mappableFields as Partial<Record<EntityName, readonly string[]>>)[entity] ?? [];
-      coverage = { records: 0, fields: Object.fromEntries(known.map((path) => [path, 0])) };
-      out[entity] = coverage;
-    }
-    coverage.records += 1;
-    for (const path of filledFields(entity, record)) coverage.fields[path] = (coverage.fields[path] ?? 0) + 1;
+  for (const [entity, counted] of Object.entries(counter.toJSON()) as [EntityName, FieldCoverage][]) {
+    const known = (mappableFields as Partial<Record<EntityName, readonly string[]>>)[entity] ?? [];
+    out[entity] = { records: counted.records, fields: { ...Object.fromEntries(known.map((path) => [path, 0])), ...counted.fields } };
   }
   return out;
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fitsModel } from './model-formats.js';
 
-// Each check validates a minimal record around the value; were that record itself invalid, every
-// value would be refused and fields would vanish quietly. Good values must pass, bad ones fail.
+// Each check is one canonical field's rule; pointed at the wrong field, it would refuse good values
+// and fields would vanish quietly. Good values must pass, bad ones fail.
 const cases: Record<keyof typeof fitsModel, [good: string, bad: string]> = {
   npi: ['1234567893', '1234567890'],
   placeOfService: ['11', '111'],
