@@ -20,6 +20,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   ingest: () => import('./ingest.js'),
   webhook: () => import('./webhook.js'),
   x12: () => import('./x12.js'),
+  fhir: () => import('./fhir.js'),
 };
 
 /** How long the process may linger after the results are out before open handles are reported. */

@@ -57,6 +57,9 @@ export class SqlStore implements Store {
   readonly description: string;
   private readonly batchSize: number;
   private readonly rawEvents = new GroupCommit<RawEventInput, { id: string; duplicate: boolean }>((events) => this.insertRawEvents(events));
+  /** Records this process created since it last refreshed the table's statistics, and the rows they then counted. */
+  private createdSinceAnalyze = 0;
+  private rowsAtAnalyze = 0;
 
   constructor(
     private readonly driver: SqlDriver,
@@ -109,8 +112,29 @@ export class SqlStore implements Store {
     let created = 0;
     for (const change of changes) if (change.kind === 'created') created++;
     const updated = changes.length - created;
+    this.createdSinceAnalyze += created;
+    if (this.createdSinceAnalyze >= Math.max(ANALYZE_AFTER_CREATED, this.rowsAtAnalyze)) await this.analyzeRecords();
     // A key repeated within one commit counts once; its superseded copies count as unchanged.
     return { created, updated, unchanged: records.length - created - updated, rejected: rejects.length, changes };
+  }
+
+  /**
+   * Refreshes the planner's statistics of `records` once it has grown by half again (and at least
+   * ANALYZE_AFTER_CREATED rows) since. Without them, a table filled by a first bulk sync faster
+   * than autovacuum looks (or with autovacuum off) is planned as if still tiny: the unchanged-row
+   * probe of each upsert then scans the tenant and type index instead of the natural key, and every
+   * commit costs more than the last (measured: a 500-row commit went from 0.2 s at 9,000 rows to
+   * 2-5 s at 10,500-20,000). Statistics are an optimization, so a failure here never fails a commit.
+   */
+  private async analyzeRecords(): Promise<void> {
+    this.createdSinceAnalyze = 0;
+    try {
+      await this.driver.query('ANALYZE records');
+      const [row] = await this.driver.query<{ rows: number }>(`SELECT reltuples::float8 AS rows FROM pg_class WHERE oid = 'records'::regclass`);
+      this.rowsAtAnalyze = Math.max(0, Number(row?.rows ?? 0)) / 2;
+    } catch {
+      // The next threshold tries again.
+    }
   }
 
   async getRecord(id: string): Promise<StoredRecord | undefined> {
@@ -477,6 +501,9 @@ interface PreparedRecord {
   json: string;
   hash: string;
 }
+
+/** New records (in this process) before the first refresh of the records table's statistics. */
+const ANALYZE_AFTER_CREATED = 5000;
 
 const KEY_SEPARATOR = '\u0000'; // PostgreSQL text cannot hold NUL, so no real value contains it.
 

@@ -2,6 +2,7 @@ import { http, HttpResponse } from 'msw';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useMockNetwork } from '../../connectors/fhir/test-support.js';
 import { TransientError } from '../../core/sdk/index.js';
+import { openStore, type CommitBatch, type Store } from '../../core/store/index.js';
 import { cursorKey } from './cursor.js';
 import { BASE_URL, countByType, SAMPLE_COUNTS, SAMPLE_TOTAL, searchesOf, setupEhr, type EhrSetup } from './test-support.js';
 
@@ -71,6 +72,37 @@ describe('fhir-ehr sync by bulk export', { timeout: 60_000 }, () => {
     expect(countByType(rerun.records)).toEqual(SAMPLE_COUNTS);
     expect(new Set(rerun.records.map((record) => record.externalId)).size).toBe(SAMPLE_TOTAL);
     expect(rerun.records.every((record) => record.version === 1)).toBe(true);
+  });
+
+  it('fails the job when a commit fails while the next lines are mapped, keeps the cursors, and a re-run completes', async () => {
+    const store = await openStore({});
+    let commitsWithRecords = 0;
+    // The database drops the connection on the second batch of records, once.
+    const flaky: Store = Object.assign(Object.create(store) as Store, {
+      commit(batch: CommitBatch) {
+        if (batch.records?.length && ++commitsWithRecords === 2) return Promise.reject(new TransientError('the database connection was lost'));
+        return store.commit(batch);
+      },
+    });
+    try {
+      setup = await setupEhr(network, { config: { mode: 'bulk' }, store: flaky });
+      const { hub } = setup;
+
+      const broken = await hub.sync();
+
+      expect(broken.error).toBeInstanceOf(TransientError);
+      expect(await hub.state(cursorKey('Patient'))).toBeUndefined();
+
+      const rerun = await hub.sync();
+
+      expect(rerun.error).toBeUndefined();
+      expect(countByType(rerun.records)).toEqual(SAMPLE_COUNTS);
+      expect(await hub.state(cursorKey('Patient'))).toBeDefined();
+    } finally {
+      await setup?.hub.close();
+      setup = undefined;
+      await store.close();
+    }
   });
 });
 

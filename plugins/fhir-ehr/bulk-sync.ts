@@ -4,8 +4,12 @@ import { cursorKey, later, readCursor, sinceOf } from './cursor.js';
 import { land } from './land.js';
 import { mapResource, type MappingContext } from './mapping/index.js';
 
-/** Lines between commits while a file streams: bounds what a failure mid-file makes the retry redo. */
-export const BULK_FLUSH_LINES = 500;
+/**
+ * Lines between commits while a file streams: bounds what a failure mid-file makes the retry redo.
+ * The plugin context commits by itself at 1,000 staged records; this stays below that, so the
+ * commits happen here, where they can overlap the mapping of the next lines.
+ */
+export const BULK_FLUSH_LINES = 900;
 
 export interface BulkSyncOptions {
   level: BulkExportLevel;
@@ -40,6 +44,7 @@ export async function syncByBulk(ctx: PluginContext<unknown>, fhir: FhirClient, 
     ctx.log.warn({ errorFiles: manifest.error.length }, 'fhir-ehr bulk export reports resources it could not export');
   }
 
+  const commits = overlappingCommits(ctx);
   for (const [index, file] of manifest.output.entries()) {
     const name = `export file ${index + 1} (${file.type})`;
     let lines = 0;
@@ -50,12 +55,32 @@ export async function syncByBulk(ctx: PluginContext<unknown>, fhir: FhirClient, 
       } else {
         await land(ctx, item.resource, mapResource(item.resource, options.mapping), { where: `${name} line ${item.line}` });
       }
-      if (++lines % BULK_FLUSH_LINES === 0) await ctx.flush();
+      if (++lines % BULK_FLUSH_LINES === 0) await commits.next();
     }
-    await ctx.flush();
+    await commits.next();
     ctx.count('resourcesRead', lines);
   }
+  await commits.settle();
 
   types.forEach((type, index) => ctx.state.set(cursorKey(type), later(cursors[index], manifest.transactionTime)));
   await ctx.flush();
+}
+
+/**
+ * Commits what is staged while the next lines are read and mapped, one commit in flight at most:
+ * the database works on one batch while this process parses the next, instead of each waiting
+ * for the other. A failed commit fails the job at the next call; the cursors are only set once
+ * every commit has landed, so nothing is skipped.
+ */
+function overlappingCommits(ctx: PluginContext<unknown>): { next(): Promise<void>; settle(): Promise<void> } {
+  let inFlight: Promise<void> = Promise.resolve();
+  return {
+    async next() {
+      await inFlight;
+      inFlight = ctx.flush();
+      // Observed at the next call; until then a rejection must not count as unhandled.
+      inFlight.catch(() => undefined);
+    },
+    settle: () => inFlight,
+  };
 }

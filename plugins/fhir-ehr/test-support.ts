@@ -5,6 +5,7 @@ import { createManualClock, type ManualClock } from '../../connectors/fhir/testi
 import { syntheaSample } from '../../connectors/fhir/testing/synthea.js';
 import type { FhirResource } from '../../connectors/fhir/index.js';
 import { createPluginHarness, type PluginHarness } from '../../core/sdk/testkit.js';
+import type { Store } from '../../core/store/types.js';
 import { createFhirEhrPlugin } from './index.js';
 
 export const BASE_URL = 'https://ehr.example/fhir/r4';
@@ -27,7 +28,7 @@ export interface EhrSetup {
  */
 export async function setupEhr(
   network: ReturnType<typeof setupServer>,
-  options: { config?: Record<string, unknown>; server?: Partial<FakeFhirServerOptions> } = {},
+  options: { config?: Record<string, unknown>; server?: Partial<FakeFhirServerOptions>; store?: Store } = {},
 ): Promise<EhrSetup> {
   const clock = createManualClock();
   const seeded = Date.parse('2024-05-01T08:00:00Z');
@@ -45,6 +46,7 @@ export async function setupEhr(
   network.use(...ehr.handlers);
   const plugin = createFhirEhrPlugin({ client: { clock, retries: 1, backoffMs: 1 } });
   const hub = await createPluginHarness(plugin, {
+    ...(options.store ? { store: options.store } : {}),
     connectorId: 'riverside-ehr',
     tenant: 'riverside-family',
     config: {
