@@ -13,15 +13,14 @@ import ssh2 from 'ssh2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../core/errors.js';
 import { describeFileTransportContract } from '../../tests/support/file-transport-contract.js';
+import { mailboxes } from '../../tests/support/sftp-mailbox.js';
 import { startInProcessSftpServer, type InProcessSftpServer } from '../../tests/support/sftp-inprocess-server.js';
 import { sha256 } from '../files/checksum.js';
 import type { FileTransport } from '../files/types.js';
-import { createSftpTransport, type SftpTransportOptions } from './sftp-transport.js';
 
 const { STATUS_CODE } = ssh2.utils.sftp;
 
 let server: InProcessSftpServer;
-let folders = 0;
 const opened: FileTransport[] = [];
 const rawClients: ssh2.Client[] = [];
 
@@ -39,25 +38,7 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((transport) => transport.close()));
 });
 
-/** A fresh mailbox folder per test, and a transport pinned to the server's host key. */
-async function mailbox(
-  overrides: Partial<SftpTransportOptions> = {},
-  folder = `t-${++folders}`,
-): Promise<{ transport: FileTransport; local: (relative?: string) => string }> {
-  await mkdir(server.localPath(folder), { recursive: true });
-  const transport = createSftpTransport({
-    host: server.host,
-    port: server.port,
-    username: server.username,
-    privateKey: server.privateKey,
-    hostKey: server.hostKeyFingerprint,
-    root: `${server.root}/${folder}`,
-    backoffMs: 20,
-    ...overrides,
-  });
-  opened.push(transport);
-  return { transport, local: (relative = '') => server.localPath(path.join(folder, relative)) };
-}
+const mailbox = mailboxes(() => server, opened);
 
 describeFileTransportContract('sftp on ssh2 in-process server', async () => {
   const { transport, local } = await mailbox();

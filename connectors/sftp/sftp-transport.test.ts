@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openFilesTransport } from '../../core/runtime/transports.js';
 import type { ConnectorConfig } from '../../core/config/types.js';
 import { ConfigurationError, NotFoundError, PermanentError, TransientError } from '../../core/errors.js';
 import { freePort } from '../../core/free-port.js';
 import { describeFileTransportContract } from '../../tests/support/file-transport-contract.js';
+import { mailboxes } from '../../tests/support/sftp-mailbox.js';
 import { usableKeyPair } from '../../tests/support/sftp-inprocess-server.js';
 import { startSftpServer, type SftpTestServer } from '../../tests/support/sftp-server.js';
 import { sha256, sha256Stream } from '../files/checksum.js';
@@ -15,7 +15,6 @@ import type { FileTransport } from '../files/types.js';
 import { createSftpTransport, type SftpTransportOptions } from './sftp-transport.js';
 
 let server: SftpTestServer;
-let folders = 0;
 const opened: FileTransport[] = [];
 
 beforeAll(async () => {
@@ -30,25 +29,7 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((transport) => transport.close()));
 });
 
-/** A fresh mailbox folder on the server per test, and a transport pinned to the server's real host key. */
-async function mailbox(
-  overrides: Partial<SftpTransportOptions> = {},
-  folder = `t-${++folders}`,
-): Promise<{ transport: FileTransport; folder: string; local: (relative?: string) => string }> {
-  await mkdir(server.localPath(folder), { recursive: true });
-  const transport = createSftpTransport({
-    host: server.host,
-    port: server.port,
-    username: server.username,
-    privateKey: server.privateKey,
-    hostKey: server.hostKeyFingerprint,
-    root: `${server.root}/${folder}`,
-    backoffMs: 20,
-    ...overrides,
-  });
-  opened.push(transport);
-  return { transport, folder, local: (relative = '') => server.localPath(path.join(folder, relative)) };
-}
+const mailbox = mailboxes(() => server, opened);
 
 async function connectionsSeen(): Promise<number> {
   return ((await server.log()).match(/^Connection from /gm) ?? []).length;
