@@ -33,14 +33,17 @@ export function readDelimiters(header: string, where: { segmentIndex?: number; o
       { path: '/', message: 'an X12 interchange starts with an ISA segment' },
     ]);
   }
-  const at = where.offset === undefined ? '' : ` at byte ${where.offset}`;
-  const segment = where.segmentIndex === undefined ? 'ISA' : `segment ${where.segmentIndex} (ISA)${at}`;
+  // Named only when something is wrong: a file of many interchanges reads a header per interchange.
+  const segment = () => {
+    const at = where.offset === undefined ? '' : ` at byte ${where.offset}`;
+    return where.segmentIndex === undefined ? 'ISA' : `segment ${where.segmentIndex} (ISA)${at}`;
+  };
   const element = header[3];
   if (element === undefined || isAlphanumeric(element) || element === ' ' || element === '\r' || element === '\n') {
-    throw new InputError(`${segment}: no valid element separator after ISA`, [{ path: '/ISA', message: 'bad element separator' }]);
+    throw new InputError(`${segment()}: no valid element separator after ISA`, [{ path: '/ISA', message: 'bad element separator' }]);
   }
   let componentAt: number;
-  if (header.length >= ISA_LENGTH && SEPARATOR_POSITIONS.every((position) => header[position] === element)) {
+  if (header.length >= ISA_LENGTH && separatorsInPlace(header, element)) {
     componentAt = 104;
   } else {
     // Some senders trim ISA06/ISA08; accept the header if it still has 16 elements.
@@ -52,7 +55,7 @@ export function readDelimiters(header: string, where: { segmentIndex?: number; o
       if (count === 15) componentAt = position + 1;
     }
     if (componentAt === -1 || componentAt + 1 >= header.length) {
-      throw new InputError(`${segment}: the ISA header is not 106 characters with 16 elements (truncated or not X12)`, [
+      throw new InputError(`${segment()}: the ISA header is not 106 characters with 16 elements (truncated or not X12)`, [
         { path: '/ISA', message: 'malformed ISA header' },
       ]);
     }
@@ -83,10 +86,21 @@ export function checkDelimiters(delimiters: Delimiters, name = 'delimiters'): st
   return problems;
 }
 
-function assertDistinct(delimiters: Delimiters, segment: string): void {
-  const values = [delimiters.element, delimiters.component, delimiters.segment, delimiters.repetition].filter((v) => v !== undefined);
-  if (new Set(values).size !== values.length) {
-    throw new InputError(`${segment}: the element, component, repetition and segment delimiters are not distinct`, [
+/** Every ISA separator where a fixed-width header has it (a loop: this runs once per interchange read). */
+function separatorsInPlace(header: string, element: string): boolean {
+  for (const position of SEPARATOR_POSITIONS) if (header[position] !== element) return false;
+  return true;
+}
+
+function assertDistinct(delimiters: Delimiters, segment: () => string): void {
+  const { element, component, segment: terminator, repetition } = delimiters;
+  const repeated =
+    element === component ||
+    element === terminator ||
+    component === terminator ||
+    (repetition !== undefined && (repetition === element || repetition === component || repetition === terminator));
+  if (repeated) {
+    throw new InputError(`${segment()}: the element, component, repetition and segment delimiters are not distinct`, [
       { path: '/ISA', message: 'delimiters repeat' },
     ]);
   }

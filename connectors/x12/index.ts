@@ -11,6 +11,7 @@ export {
   repetitions,
   element,
   elementNumber,
+  elementCount,
   SegmentScanner,
   type Segment,
   type SegmentSource,

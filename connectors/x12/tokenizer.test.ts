@@ -10,7 +10,7 @@ import { InputError } from '../../core/errors.js';
 import { validateInterchange } from './envelope.js';
 import { buildInterchange } from './generator.js';
 import { options837, professional837Body, syntheticFile } from './fixtures/synthetic.js';
-import { components, element, elementNumber, parseSegments, readSegmentBatches, readSegments, repetitions, type Segment } from './tokenizer.js';
+import { components, element, elementCount, elementNumber, parseSegments, readSegmentBatches, readSegments, repetitions, type Segment } from './tokenizer.js';
 
 const fixture = (name: string) => readFile(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -163,6 +163,7 @@ describe('tokenizer', () => {
       // A fresh parse, so that element() reads each value straight from the text.
       const one = parseSegments(bytes);
       one.forEach((segment, i) => {
+        expect(elementCount(segment)).toBe(split[i]!.length);
         for (let position = -1; position <= split[i]!.length + 2; position++) {
           expect(element(segment, position)).toBe(split[i]![position - 1] ?? '');
         }
@@ -181,6 +182,7 @@ describe('tokenizer', () => {
     const [, lx, empty, bare, , trailing] = parseSegments(`${isa}~LX*~LX**~LX~NTE*~NTE*A**~`);
     expect([lx, empty, bare, trailing].map((s) => s!.elements)).toEqual([[], ['', ''], [], ['A', '', '']]);
     expect([element(lx!, 1), element(empty!, 2), element(trailing!, 3)]).toEqual(['', '', '']);
+    expect([lx, empty, bare, trailing].map((s) => elementCount(s!))).toEqual([0, 2, 0, 3]);
   });
 
   it('reads amounts and counts as numbers exactly as Number() reads the element', () => {

@@ -23,6 +23,12 @@ export interface Segment {
  * decodes just the one asked for. Objects are kept small on purpose: a large file makes millions.
  */
 class TokenizedSegment implements Segment {
+  // Declared, not class fields: a field is first defined as undefined and then assigned, two
+  // stores where one will do, for each of the millions of segments a large file makes.
+  declare readonly id: string;
+  declare readonly index: number;
+  declare readonly offset: number;
+  declare readonly delimiters: Delimiters;
   /** The chunk of latin1 text the segment lies in (shared by a chunk's segments), until `elements` splits it. */
   #source: string | string[];
   /**
@@ -32,14 +38,11 @@ class TokenizedSegment implements Segment {
    */
   #idEnd: number;
 
-  constructor(
-    readonly id: string,
-    readonly index: number,
-    readonly offset: number,
-    readonly delimiters: Delimiters,
-    text: string,
-    idEnd: number,
-  ) {
+  constructor(id: string, index: number, offset: number, delimiters: Delimiters, text: string, idEnd: number) {
+    this.id = id;
+    this.index = index;
+    this.offset = offset;
+    this.delimiters = delimiters;
     this.#source = text;
     this.#idEnd = idEnd;
   }
@@ -65,6 +68,14 @@ class TokenizedSegment implements Segment {
     if (scanned !== this) this.#scan(source);
     if (!(position >= 1 && position <= scannedCount) || position % 1 !== 0) return '';
     return this.decode(source, bounds[position - 1]!, bounds[position]! - 1);
+  }
+
+  /** How many elements the segment has (trailing empty ones included), without decoding any. */
+  get elementCount(): number {
+    const source = this.#source;
+    if (typeof source !== 'string') return source.length;
+    if (scanned !== this) this.#scan(source);
+    return scannedCount;
   }
 
   /**
@@ -198,7 +209,7 @@ function plainDecimal(text: string, from: number, to: number): number {
  * share those strings rather than each holding a copy. Direct-mapped: a colliding value simply
  * replaces the one cached before it.
  */
-const INTERN_MAX_LENGTH = 8;
+const INTERN_MAX_LENGTH = 10;
 const INTERN_BITS = 12;
 const INTERN_SLOTS = 2 ** INTERN_BITS;
 const interned: string[] = new Array<string>(INTERN_SLOTS).fill('');
@@ -441,10 +452,19 @@ function segmentId(text: string, start: number, end: number): string {
   const slot = Math.imul(key, 0x9e3779b1) >>> ID_SHIFT;
   const cached = idStrings[slot]!;
   if (idKeys[slot] === key && cached !== '') return cached;
-  const id = text.slice(start, end);
+  const id = internalized(text.slice(start, end));
   idKeys[slot] = key;
   idStrings[slot] = id;
   return id;
+}
+
+/**
+ * The engine's one copy of a string (the one a property name or a literal has): mappers compare
+ * segment ids with literals (`switch (segment.id)`, `=== 'SE'`) a dozen times per segment, and
+ * two such strings compare by identity rather than character by character.
+ */
+function internalized(value: string): string {
+  return Object.keys({ [value]: 0 })[0]!;
 }
 
 /** Bytes as latin1 text (one character per byte), and whether any is above 0x7F. */
@@ -519,6 +539,11 @@ export function repetitions(element: string | undefined, delimiters: Delimiters)
   if (element === undefined || element === '') return [];
   if (delimiters.repetition === undefined || element.indexOf(delimiters.repetition) === -1) return [element];
   return element.split(delimiters.repetition);
+}
+
+/** How many elements a segment has (`CAS*CO*45*30` has 3), without decoding them on a tokenizer segment. */
+export function elementCount(segment: Segment): number {
+  return segment instanceof TokenizedSegment ? segment.elementCount : segment.elements.length;
 }
 
 /**

@@ -140,7 +140,41 @@ export const modelFormats = {
 
 export type ModelFormatName = keyof typeof modelFormats;
 
-/** Messages for the ajv-formats formats the model uses. */
+/**
+ * RFC 3339 full-date (`YYYY-MM-DD`, a real calendar day), exactly as ajv-formats' `date` reads it,
+ * without the regular expression: its match array was an allocation per date, and an 835 carries
+ * several dates per claim.
+ */
+export function isValidDate(value: string): boolean {
+  if (value.length !== 10 || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45) return false;
+  const year = digitsAt(value, 0, 4);
+  const month = digitsAt(value, 5, 2);
+  const day = digitsAt(value, 8, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month]!);
+}
+
+/** Orders two full-dates (as ajv-formats does, for formatMinimum/formatMaximum). */
+export function compareDates(a: string, b: string): number | undefined {
+  if (!(a && b)) return undefined;
+  return a > b ? 1 : a < b ? -1 : 0;
+}
+
+const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The ASCII digits at value[from, from + count) as a number; -1 when any is not a digit. */
+function digitsAt(value: string, from: number, count: number): number {
+  let n = 0;
+  for (let k = from; k < from + count; k++) {
+    const digit = value.charCodeAt(k) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+/** Messages for the date formats the model uses (`date` checked by isValidDate, `date-time` by ajv-formats). */
 export const builtinFormatMessages: Record<string, { message: string; standard: string }> = {
   date: { message: 'must be a date in YYYY-MM-DD form', standard: 'RFC 3339 full-date (FHIR date, X12 D8)' },
   'date-time': {

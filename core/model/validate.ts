@@ -1,7 +1,7 @@
 import { _, Ajv2020, str, type ErrorObject, type KeywordCxt, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { ValidationIssue } from '../errors.js';
-import { builtinFormatMessages, modelFormats } from './formats.js';
+import { builtinFormatMessages, compareDates, isValidDate, modelFormats } from './formats.js';
 import { entityRules, type EntityRule } from './rules.js';
 import { entitySchemas, isEntityName, type EntityName } from './schemas.js';
 
@@ -19,7 +19,8 @@ const ANNOTATION_KEYWORDS = ['x-phi'];
  */
 export function createModelAjv(): Ajv2020 {
   const ajv = new Ajv2020({ allErrors: true, strict: true });
-  addFormats(ajv, ['date', 'date-time']);
+  addFormats(ajv, ['date-time']);
+  ajv.addFormat('date', { type: 'string', validate: isValidDate, compare: compareDates });
   for (const [name, format] of Object.entries(modelFormats)) {
     ajv.addFormat(name, { type: 'string', validate: format.validate });
   }

@@ -113,6 +113,14 @@ describe('835 to canonical Remittance', () => {
       'serviceLinePayments',
     ]);
     expect(Object.keys(paid!.serviceLinePayments![0]!)).toEqual(['procedure', 'chargeAmount', 'paidAmount', 'units', 'serviceDate', 'adjustments', 'lineControlNumber', 'allowedAmount']);
+    expect(Object.keys(paid!.servicePeriod!)).toEqual(['start', 'end']);
+    expect(Object.keys(paid!.patient!)).toEqual(['name', 'memberId']);
+    // A payer that sends the period's end first gets it back in that order.
+    const text = readFileSync(FIXTURE, 'utf8');
+    const swapped = text.replace(/(DTM\*232\*\d{8})(~\s*)(DTM\*233\*\d{8})/, '$3$2$1');
+    expect(swapped).not.toBe(text);
+    const [reordered] = await sets(swapped);
+    expect(Object.keys(mapRemittance835(reordered!).remittance!.claimPayments[0]!.servicePeriod!)).toEqual(['end', 'start']);
     expect(structuredClone(remittance)).toEqual(remittance);
     expect(JSON.parse(JSON.stringify(remittance))).toEqual(remittance);
   });

@@ -6,7 +6,7 @@
  * The 835's loops are simple enough to follow with a cursor: N1*PR/N1*PE open 1000A/1000B, CLP
  * opens a claim (2100), SVC a service line (2110); CAS, DTM, REF and AMT belong to whichever is open.
  */
-import { components, element, elementNumber, type Segment } from '../../connectors/x12/index.js';
+import { components, element, elementCount, elementNumber, type Segment } from '../../connectors/x12/index.js';
 import type { EntityData } from '../../core/sdk/index.js';
 
 type Remittance = EntityData<'Remittance'>;
@@ -179,8 +179,8 @@ export class Remittance835Builder {
     }
     if (this.claim) {
       // 835 DTM*232/233: claim statement period.
-      if (qualifier === '232') (this.claim.servicePeriod ??= {}).start = date;
-      if (qualifier === '233') (this.claim.servicePeriod ??= {}).end = date;
+      if (qualifier === '232') setPeriodEnd(this.claim, 'start', date);
+      if (qualifier === '233') setPeriodEnd(this.claim, 'end', date);
       return;
     }
     if (qualifier === '405') this.productionDate = date;
@@ -232,10 +232,10 @@ export class Remittance835Builder {
     const role = element(nm1, 1);
     if (role === 'QC') {
       // 835 NM1*QC: the patient; NM108 MI = member identification number.
-      const patient: NonNullable<ClaimPayment['patient']> = { name: personName(nm1) };
+      const name = personName(nm1);
       const memberId = element(nm1, 8) === 'MI' ? element(nm1, 9) : '';
-      if (memberId) patient.memberId = memberId;
-      claim.patient = patient;
+      // One literal per shape (see setPeriodEnd).
+      claim.patient = memberId ? { name, memberId } : { name };
     } else if (role === '82' && element(nm1, 8) === 'XX') {
       claim.renderingProviderNpi = element(nm1, 9);
     }
@@ -277,6 +277,19 @@ const LinePaymentObject = function (this: LinePayment, procedure: LinePayment['p
 } as unknown as PlainConstructor<LinePayment, [LinePayment['procedure'], number, number]>;
 LinePaymentObject.prototype = Object.prototype;
 
+/**
+ * Sets one end of the claim's statement period, keys in the order the DTMs came. The period is
+ * remade as one literal with both keys rather than grown: an object given a key after it was made
+ * holds it in a separate, larger store, and a payment keeps thousands of these until it completes.
+ */
+function setPeriodEnd(claim: ClaimPayment, side: 'start' | 'end', date: string): void {
+  const period = claim.servicePeriod;
+  if (period === undefined) claim.servicePeriod = side === 'start' ? { start: date } : { end: date };
+  else if (period[side] !== undefined) period[side] = date;
+  else if (side === 'start') claim.servicePeriod = { end: period.end, start: date };
+  else claim.servicePeriod = { start: period.start, end: date };
+}
+
 /** Maps the segments of one 835 transaction set (ST to SE). */
 export function mapRemittance835(segments: Iterable<Segment>): MappedRemittance {
   const builder = new Remittance835Builder();
@@ -295,6 +308,8 @@ function addRemark(target: { remarkCodes?: string[] }, code: string): void {
  */
 function withItem<T>(list: T[] | undefined, item: T): T[] {
   if (list === undefined) return [item];
+  // The usual second item (a claim's second line, a line's second adjustment) without concat's temporary array.
+  if (list.length === 1) return [list[0]!, item];
   if (list.length < SHORT_LIST) return list.concat([item]);
   list.push(item);
   return list;
@@ -304,8 +319,10 @@ function withItem<T>(list: T[] | undefined, item: T): T[] {
 function addCas(target: { adjustments?: Adjustment[] }, cas: Segment): void {
   let list = target.adjustments;
   const group = element(cas, 1) as Adjustment['group'];
-  // CAS02/05/08/11/14/17: reason; the amount and quantity follow each.
-  for (let i = 2; i <= 17; i += 3) {
+  // CAS02/05/08/11/14/17: reason; the amount and quantity follow each. Most CAS hold one triplet:
+  // positions past the last element are not asked for.
+  const last = Math.min(elementCount(cas), 17);
+  for (let i = 2; i <= last; i += 3) {
     const reasonCode = element(cas, i);
     if (!reasonCode) continue;
     const adjustment: Adjustment = { group, reasonCode, amount: amountAt(cas, i + 1) };
@@ -357,14 +374,15 @@ function procedure(svc: Segment, composite: string): LinePayment['procedure'] {
   return result;
 }
 
+/** NM103 family, NM104-05 given, NM107 suffix; each shape one literal (see setPeriodEnd). */
 function personName(nm1: Segment): NonNullable<ClaimPayment['patient']>['name'] {
-  const name: NonNullable<ClaimPayment['patient']>['name'] = { family: element(nm1, 3) };
+  const family = element(nm1, 3);
   const first = element(nm1, 4);
   const middle = element(nm1, 5);
-  if (first || middle) name.given = first && middle ? [first, middle] : [first || middle];
   const suffix = element(nm1, 7);
-  if (suffix) name.suffix = suffix;
-  return name;
+  if (!first && !middle) return suffix ? { family, suffix } : { family };
+  const given = first && middle ? [first, middle] : [first || middle];
+  return suffix ? { family, given, suffix } : { family, given };
 }
 
 /**
