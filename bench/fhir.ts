@@ -14,17 +14,15 @@
  *
  *   npm run bench -- fhir     (BENCH_FHIR_RESOURCES=100000, BENCH_FHIR_SMALL=25000, BENCH_DATABASE_URL)
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createPgDriver } from '../core/store/pg-driver.js';
+import { pathToFileURL } from 'node:url';
 import { generateExport } from './fhir-data.js';
 import { runIngestChild, type IngestMeasurement } from './fhir-child.js';
 import { startBulkExportServer } from './fhir-server.js';
-import { benchPostgresUrl, envInteger, freshTag, withCleanUp } from './support.js';
+import { measureInChild } from './child.js';
+import { benchPostgresUrl, dropSchema, envInteger, freshTag, withCleanUp } from './support.js';
 import type { BenchRow } from './types.js';
 
 export interface FhirBenchOptions {
@@ -99,14 +97,6 @@ async function measureExport(resources: number, databaseUrl: string): Promise<In
   });
 }
 
-async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
-  const driver = await createPgDriver({ connectionString: databaseUrl, maxConnections: 1 });
-  try {
-    await driver.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await driver.close();
-  }
-}
 
 interface ChildArgs {
   baseUrl: string;
@@ -115,21 +105,9 @@ interface ChildArgs {
   expected: number;
 }
 
-async function runChild(args: ChildArgs): Promise<Omit<IngestMeasurement, 'bytes' | 'loadBefore' | 'loadAfter'>> {
-  const self = fileURLToPath(import.meta.url);
-  const extra = process.env.BENCH_FHIR_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', self, CHILD_FLAG, JSON.stringify(args)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
-  const [code] = (await once(child, 'close')) as [number | null];
-  clearTimeout(timer);
-  if (code !== 0) throw new Error(`the fhir bench child exited with ${code}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
-  return JSON.parse(stdout.trim().split('\n').pop()!) as Omit<IngestMeasurement, 'bytes' | 'loadBefore' | 'loadAfter'>;
+function runChild(args: ChildArgs): Promise<Omit<IngestMeasurement, 'bytes' | 'loadBefore' | 'loadAfter'>> {
+  const nodeOptions = process.env.BENCH_FHIR_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
+  return measureInChild(import.meta.url, [CHILD_FLAG, JSON.stringify(args)], { timeoutMs: CHILD_TIMEOUT_MS, label: 'the fhir bench child', nodeOptions });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

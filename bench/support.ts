@@ -156,7 +156,7 @@ export async function openBenchStore(kind: StoreKind): Promise<BenchStore | unde
   };
 }
 
-async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
+export async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
   const driver = await createPgDriver({ connectionString: databaseUrl, maxConnections: 1 });
   try {
     await driver.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);

@@ -6,15 +6,15 @@
  *
  *   npm run bench -- x12                 (BENCH_X12_MB=100 sets the large file's size)
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { syntheticFile } from '../connectors/x12/fixtures/synthetic.js';
+import { measureInChild } from './child.js';
 import type { BenchRow } from './types.js';
 
 type Parser = 'ours' | 'ours-structure' | 'ours-canonical' | 'node-x12' | 'x12-parser';
@@ -117,18 +117,8 @@ async function writeFile(path: string, kind: '835' | '837', claims: number, minB
   return path;
 }
 
-async function measure(parser: Parser, file: string): Promise<Measurement> {
-  const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, ['--import', 'tsx', self, CHILD_FLAG, parser, file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
-  const [code] = (await once(child, 'close')) as [number | null];
-  clearTimeout(timer);
-  if (code !== 0) throw new Error(`${parser} exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  return JSON.parse(stdout.trim().split('\n').pop()!) as Measurement;
+function measure(parser: Parser, file: string): Promise<Measurement> {
+  return measureInChild<Measurement>(import.meta.url, [CHILD_FLAG, parser, file], { timeoutMs: CHILD_TIMEOUT_MS, label: parser });
 }
 
 // ---- child process: one parser, one file ----
