@@ -1,8 +1,10 @@
 /**
  * The newcomer's story: copy the shipped config, `hub start`, and within a minute the demo
  * practices' patients, the provider directory and the supplier catalog are in the store and
- * behind the API; Riverside's claims go to the (simulated) clearinghouse and come back paid; signed payroll webhooks become employees; a practice's token sees only its
- * practice; the log never carries a patient's name, birth date or record number, nor a secret.
+ * behind the API; Riverside's claims go to the (simulated) clearinghouse and come back paid; the
+ * practice sees how often its EHR export fills each field; signed payroll webhooks become
+ * employees; a practice's token sees only its practice; the log never carries a patient's name,
+ * birth date or record number, nor a secret.
  */
 import { spawnSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -114,6 +116,23 @@ describe('npm start on the shipped config', () => {
       return r.body.items.find((x) => x.type === 'CatalogItem');
     }, 'the rejected catalog row');
     expect(rejects.reasons.join(' ')).toMatch(/gtin/i);
+  });
+
+  it("shows Riverside's office manager how often its EHR export fills each patient field, and nobody else's", async () => {
+    type Coverage = { runs: number; entities: { entity: string; records: number; fields: { path: string; filled: number; rate: number }[] }[] };
+    const coverage = await eventually(async () => {
+      const answer = await api<Coverage>('/api/connectors/riverside-ehr-export/coverage?runs=1', RIVERSIDE);
+      return answer.status === 200 && answer.body.runs === 1 ? answer.body : undefined;
+    }, 'coverage of a run of riverside-ehr-export');
+    const patients = coverage.entities.find((e) => e.entity === 'Patient')!;
+    expect(patients.records).toBe(6);
+    const field = (path: string) => patients.fields.find((f) => f.path === path);
+    // Every exported patient has a family name; the export never says whether a record is active.
+    expect(field('name.family')).toEqual({ path: 'name.family', filled: 6, rate: 1 });
+    expect(field('active')).toEqual({ path: 'active', filled: 0, rate: 0 });
+    // Gaps first.
+    expect(patients.fields[0]!.rate).toBe(0);
+    expect((await api('/api/connectors/lakeside-ehr-export/coverage', RIVERSIDE)).status).toBe(404);
   });
 
   it("shows a practice's token only that practice's records", async () => {
