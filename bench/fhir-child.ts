@@ -34,10 +34,13 @@ export interface IngestMeasurement {
   counts: Record<string, number>;
 }
 
+/** What the child measures; the parent adds the rest. */
+export type ChildMeasurement = Omit<IngestMeasurement, 'bytes' | 'loadBefore' | 'loadAfter'>;
+
 const CONNECTOR_ID = 'bench-ehr';
 const RAW_BATCH = 1000;
 
-export async function runIngestChild(args: { baseUrl: string; databaseUrl: string; schema: string; expected: number }): Promise<Omit<IngestMeasurement, 'bytes' | 'loadBefore' | 'loadAfter'>> {
+export async function runIngestChild(args: { baseUrl: string; databaseUrl: string; schema: string; expected: number }): Promise<ChildMeasurement> {
   const store = await openStore({ databaseUrl: args.databaseUrl, schema: args.schema });
   try {
     const loader = new PluginLoader(builtinPlugins);

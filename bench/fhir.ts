@@ -19,7 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { generateExport } from './fhir-data.js';
-import { runIngestChild, type IngestMeasurement } from './fhir-child.js';
+import { runIngestChild, type ChildMeasurement, type IngestMeasurement } from './fhir-child.js';
 import { startBulkExportServer } from './fhir-server.js';
 import { measureInChild } from './child.js';
 import { benchPostgresUrl, dropSchema, envInteger, freshTag, withCleanUp } from './support.js';
@@ -105,7 +105,7 @@ interface ChildArgs {
   expected: number;
 }
 
-function runChild(args: ChildArgs): Promise<Omit<IngestMeasurement, 'bytes' | 'loadBefore' | 'loadAfter'>> {
+function runChild(args: ChildArgs): Promise<ChildMeasurement> {
   const nodeOptions = process.env.BENCH_FHIR_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
   return measureInChild(import.meta.url, [CHILD_FLAG, JSON.stringify(args)], { timeoutMs: CHILD_TIMEOUT_MS, label: 'the fhir bench child', nodeOptions });
 }

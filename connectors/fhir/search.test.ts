@@ -9,6 +9,20 @@ import type { FhirResource } from './types.js';
 const network = useMockNetwork();
 const patients = () => syntheaSample(['Patient']);
 
+/** A Patient search answered with one page whose next link is `next`. */
+function serveOnePageLinkingTo(next: string): void {
+  network.use(
+    http.get(`${BASE_URL}/Patient`, () =>
+      HttpResponse.json({
+        resourceType: 'Bundle',
+        type: 'searchset',
+        link: [{ relation: 'next', url: next }],
+        entry: [{ resource: { resourceType: 'Patient', id: 'a' } }],
+      }),
+    ),
+  );
+}
+
 /** Patients spread one day apart from 2024-01-01, so `_lastUpdated` has something to choose from. */
 function patientsOverTime(): FhirResource[] {
   return patients().map((patient, index) => ({
@@ -195,16 +209,7 @@ describe('search', () => {
 
   it('does not follow a next link to another server (the token would go with it)', async () => {
     const { fhir } = harness(network);
-    network.use(
-      http.get(`${BASE_URL}/Patient`, () =>
-        HttpResponse.json({
-          resourceType: 'Bundle',
-          type: 'searchset',
-          link: [{ relation: 'next', url: 'https://elsewhere.example/fhir?page=2' }],
-          entry: [{ resource: { resourceType: 'Patient', id: 'a' } }],
-        }),
-      ),
-    );
+    serveOnePageLinkingTo('https://elsewhere.example/fhir?page=2');
 
     const error = await failure(collect(fhir.search('Patient')));
 
@@ -214,16 +219,7 @@ describe('search', () => {
 
   it('stops a server whose next link loops back to an earlier page', async () => {
     const { fhir } = harness(network);
-    network.use(
-      http.get(`${BASE_URL}/Patient`, () =>
-        HttpResponse.json({
-          resourceType: 'Bundle',
-          type: 'searchset',
-          link: [{ relation: 'next', url: `${BASE_URL}/Patient` }],
-          entry: [{ resource: { resourceType: 'Patient', id: 'a' } }],
-        }),
-      ),
-    );
+    serveOnePageLinkingTo(`${BASE_URL}/Patient`);
 
     const error = await failure(collect(fhir.search('Patient')));
     expect(error).toBeInstanceOf(UpstreamError);

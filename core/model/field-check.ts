@@ -6,11 +6,9 @@
  */
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import type { TSchema } from '@sinclair/typebox';
-import { createModelAjv } from './validate.js';
+import { modelAjv } from './validate.js';
 import { entitySchemas, type EntityName } from './schemas.js';
 
-type Ajv = ReturnType<typeof createModelAjv>;
-let ajv: Ajv | undefined;
 const checks = new Map<string, (value: unknown) => boolean>();
 
 /**
@@ -22,8 +20,7 @@ export function fieldCheck(entity: EntityName, path: string): (value: unknown) =
   const key = `${entity}:${path}`;
   let check = checks.get(key);
   if (!check) {
-    ajv ??= createModelAjv();
-    const validate: ValidateFunction = ajv.compile(withoutId(schemaAt(entity, path)));
+    const validate: ValidateFunction = modelAjv().compile(withoutId(schemaAt(entity, path)));
     check = (value) => validate(value) === true;
     checks.set(key, check);
   }

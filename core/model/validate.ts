@@ -46,11 +46,16 @@ export function createModelAjv(): Ajv2020 {
 let ajv: Ajv2020 | undefined;
 const validators = new Map<EntityName, ValidateFunction>();
 
+/** The process's one model ajv, created on first use: whole records and single fields compile into it. */
+export function modelAjv(): Ajv2020 {
+  ajv ??= createModelAjv();
+  return ajv;
+}
+
 function validatorFor(name: EntityName): ValidateFunction {
   let validate = validators.get(name);
   if (validate === undefined) {
-    ajv ??= createModelAjv();
-    validate = ajv.compile(entitySchemas[name]);
+    validate = modelAjv().compile(entitySchemas[name]);
     validators.set(name, validate);
   }
   return validate;

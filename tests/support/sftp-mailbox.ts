@@ -6,16 +6,10 @@ import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { FileTransport } from '../../connectors/files/types.js';
 import { createSftpTransport, type SftpTransportOptions } from '../../connectors/sftp/sftp-transport.js';
+import type { SftpTestServer } from './sftp-server.js';
 
-export interface MailboxServer {
-  host: string;
-  port: number;
-  username: string;
-  privateKey: string;
-  hostKeyFingerprint: string;
-  root: string;
-  localPath(relative?: string): string;
-}
+/** What a mailbox needs of a test server; both servers have it. */
+export type MailboxServer = Pick<SftpTestServer, 'host' | 'port' | 'username' | 'privateKey' | 'hostKeyFingerprint' | 'root' | 'localPath'>;
 
 export interface Mailbox {
   transport: FileTransport;
