@@ -6,6 +6,7 @@ import { validateEntity, type EntityName } from '../model/index.js';
 import { PermanentError } from '../errors.js';
 import type { EmitResult, ExternalRef, PluginContext, TenantInfo, TenantScope } from '../sdk/types.js';
 import type {
+  CommitBatch,
   CommitResult,
   LedgerEntry,
   RecordInput,
@@ -26,6 +27,11 @@ export interface PluginContextOptions {
   files?: FileTransport;
   /** Staged records are committed when this many are waiting. @defaultValue 1000 */
   batchSize?: number;
+  /**
+   * Commits of this job that may run at once, each on its own database connection, when their
+   * batches are independent (see `flush`). @defaultValue 2
+   */
+  concurrentCommits?: number;
   /** Called after each commit that changed something (the runtime fans changes out to routes). */
   onCommit?: (result: CommitResult) => Promise<void> | void;
   /**
@@ -59,21 +65,24 @@ export function createPluginContext(options: PluginContextOptions): PluginContex
   const batchSize = options.batchSize ?? 1000;
   const counts = emptyCounts();
   const coverage = new FieldCoverageCounter();
+  const concurrentCommits = options.concurrentCommits ?? 2;
   let records: RecordInput[] = [];
   let rejects: RejectedRecordInput[] = [];
   let state = new Map<string, StateWrite>();
   let ledger: LedgerEntry[] = [];
-  // One commit at a time: emit() may trigger a flush while the plugin awaits something else.
-  let committing: Promise<void> = Promise.resolve();
+  // Commits started and not yet landed, oldest first, and the first that failed.
+  const pending: PendingCommit[] = [];
+  let failure: { error: unknown } | undefined;
 
-  const commitStaged = async (): Promise<void> => {
-    if (!records.length && !rejects.length && !state.size && !ledger.length) return;
-    const batch = { records, rejects, state: [...state.values()], ledger };
-    records = [];
-    rejects = [];
-    state = new Map();
-    ledger = [];
-    const result = await store.commit(batch);
+  const commit = async (batch: CommitBatch): Promise<void> => {
+    if (failure) throw failure.error;
+    let result: CommitResult;
+    try {
+      result = await store.commit(batch);
+    } catch (error) {
+      failure ??= { error };
+      throw error;
+    }
     counts.created += result.created;
     counts.updated += result.updated;
     counts.unchanged += result.unchanged;
@@ -94,10 +103,50 @@ export function createPluginContext(options: PluginContextOptions): PluginContex
     });
   };
 
+  /**
+   * Commits what is staged now and resolves once it and every earlier commit have landed. Up to
+   * `concurrentCommits` run at once (the database then works on one batch on each of two cores
+   * while this process maps the next), but a batch waits for an earlier one when order matters:
+   * when it carries state or ledger entries (a cursor never lands before the records it covers),
+   * and when both write the same record (the later version must land last). Once a commit has
+   * failed no other starts, and every flush that covers it rejects, after all have settled.
+   */
   const flush = (): Promise<void> => {
-    committing = committing.then(commitStaged);
-    return committing;
+    const earlier = pending.map((commit) => commit.landed);
+    if (!records.length && !rejects.length && !state.size && !ledger.length) return allLanded(earlier);
+    const batch: CommitBatch = { records, rejects, state: [...state.values()], ledger };
+    const entry: PendingCommit = { keys: new Set(records.map(recordKeyOf)), state, ledger, landed: Promise.resolve() };
+    records = [];
+    rejects = [];
+    state = new Map();
+    ledger = [];
+
+    const ordered = entry.state.size > 0 || entry.ledger.length > 0;
+    const before = pending.filter((other, index) => ordered || index <= pending.length - concurrentCommits || overlaps(other.keys, entry.keys));
+    const own = Promise.all(before.map((other) => other.landed)).then(() => commit(batch));
+    entry.landed = own;
+    pending.push(entry);
+    // Settling also observes a failure: it is reported to whoever awaits this flush or a later one.
+    const settle = () => {
+      const index = pending.indexOf(entry);
+      if (index >= 0) pending.splice(index, 1);
+    };
+    own.then(settle, settle);
+    return allLanded([...earlier, own]);
   };
+
+  /** A state value staged or on its way to the store, newest first, before the store's. */
+  const unlandedState = (key: string): StateWrite | undefined => {
+    const staged = state.get(key);
+    if (staged) return staged;
+    for (let i = pending.length - 1; i >= 0; i--) {
+      const inFlight = pending[i]!.state.get(key);
+      if (inFlight) return inFlight;
+    }
+    return undefined;
+  };
+  const unlandedLedger = (path: string, checksum: string): boolean =>
+    [ledger, ...pending.map((commit) => commit.ledger)].some((entries) => entries.some((e) => e.path === path && e.checksum === checksum));
 
   async function emitFor(tenantId: string, type: EntityName, data: unknown, ref: ExternalRef): Promise<EmitResult> {
     if (options.signal.aborted) throw options.signal.reason ?? new Error('aborted');
@@ -135,8 +184,8 @@ export function createPluginContext(options: PluginContextOptions): PluginContex
     transports: { files: options.files },
     state: {
       async get<T>(key: string): Promise<T | undefined> {
-        const staged = state.get(key);
-        if (staged) return staged.value as T;
+        const unlanded = unlandedState(key);
+        if (unlanded) return unlanded.value as T;
         return store.getState<T>(connectorId, key);
       },
       set(key: string, value: unknown) {
@@ -145,7 +194,7 @@ export function createPluginContext(options: PluginContextOptions): PluginContex
     },
     ledger: {
       async seen(path: string, checksum: string) {
-        if (ledger.some((e) => e.path === path && e.checksum === checksum)) return true;
+        if (unlandedLedger(path, checksum)) return true;
         return (await store.getLedgerEntry(connectorId, path, checksum)) !== undefined;
       },
       record(entry) {
@@ -185,6 +234,30 @@ export function createPluginContext(options: PluginContextOptions): PluginContex
   };
 
   return { context, counts, coverage, flush };
+}
+
+interface PendingCommit {
+  keys: Set<string>;
+  state: Map<string, StateWrite>;
+  ledger: LedgerEntry[];
+  landed: Promise<void>;
+}
+
+function recordKeyOf(record: RecordInput): string {
+  return `${record.tenant}\u0000${record.type}\u0000${record.externalSystem}\u0000${record.externalId}`;
+}
+
+/** Waits for every commit to settle, then fails with the first failure among them, if any. */
+async function allLanded(commits: Promise<void>[]): Promise<void> {
+  const outcomes = await Promise.allSettled(commits);
+  const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+function overlaps(a: Set<string>, b: Set<string>): boolean {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  for (const key of small) if (large.has(key)) return true;
+  return false;
 }
 
 function checkRef(ref: ExternalRef | undefined): string[] {

@@ -11,6 +11,9 @@ import { mapResource, type MappingContext } from './mapping/index.js';
  */
 export const BULK_FLUSH_LINES = 900;
 
+/** Batches staged or committing at once while a file streams (see overlappingCommits). */
+const BATCHES_AHEAD = 3;
+
 export interface BulkSyncOptions {
   level: BulkExportLevel;
   types: string[];
@@ -67,20 +70,23 @@ export async function syncByBulk(ctx: PluginContext<unknown>, fhir: FhirClient, 
 }
 
 /**
- * Commits what is staged while the next lines are read and mapped, one commit in flight at most:
- * the database works on one batch while this process parses the next, instead of each waiting
- * for the other. A failed commit fails the job at the next call; the cursors are only set once
- * every commit has landed, so nothing is skipped.
+ * Commits what is staged while the next lines are read and mapped, without waiting for the
+ * commit: the plugin context runs up to two at once on their own connections, so the database
+ * works on two batches (one per core) while this process maps a third. Only the oldest commit is
+ * waited for, which bounds what is held in memory to three batches. A failed commit fails the job
+ * at the next call; the cursors are only set once every commit has landed, so nothing is skipped.
  */
 function overlappingCommits(ctx: PluginContext<unknown>): { next(): Promise<void>; settle(): Promise<void> } {
-  let inFlight: Promise<void> = Promise.resolve();
+  const unlanded: Promise<void>[] = [];
   return {
     async next() {
-      await inFlight;
-      inFlight = ctx.flush();
-      // Observed at the next call; until then a rejection must not count as unhandled.
-      inFlight.catch(() => undefined);
+      const landed = ctx.flush();
+      // Observed when it is the oldest; until then a rejection must not count as unhandled.
+      landed.catch(() => undefined);
+      unlanded.push(landed);
+      if (unlanded.length >= BATCHES_AHEAD) await unlanded.shift();
     },
-    settle: () => inFlight,
+    // A flush resolves once every earlier commit has landed too.
+    settle: () => ctx.flush(),
   };
 }
