@@ -41,7 +41,7 @@ function gated(real: Store): Store {
   return gate;
 }
 
-function context(options: { concurrentCommits?: number } = {}): PluginContextHandle {
+function context(options: { concurrentCommits?: number; servesTenants?: readonly string[] } = {}): PluginContextHandle {
   return createPluginContext({
     connectorId: `${tenant}-ehr`,
     tenant: { id: tenant, name: 'Riverside Family Medicine' },
@@ -143,8 +143,17 @@ describe('a job’s commits', () => {
     const withCursor = ctx.flush();
     await settle();
     expect(started).toHaveLength(1);
-    // The plugin reads the cursor it set although it has not landed yet.
+    // The plugin reads the cursor it set although it has not landed yet, one key or many.
     expect(await ctx.state.get('cursor:Patient')).toBe('2026-11-27T00:00:00Z');
+    ctx.state.set('cursor:Coverage', '2026-11-26T00:00:00Z');
+    await store.setState({ connectorId: `${tenant}-ehr`, key: 'cursor:Claim', value: '2026-11-25T00:00:00Z' });
+    expect(await ctx.state.getMany(['cursor:Patient', 'cursor:Coverage', 'cursor:Claim', 'cursor:Encounter'])).toEqual(
+      new Map([
+        ['cursor:Patient', '2026-11-27T00:00:00Z'],
+        ['cursor:Coverage', '2026-11-26T00:00:00Z'],
+        ['cursor:Claim', '2026-11-25T00:00:00Z'],
+      ]),
+    );
     expect(await store.getState(`${tenant}-ehr`, 'cursor:Patient')).toBeUndefined();
 
     started[0]!.release();
@@ -190,5 +199,35 @@ describe('a job’s commits', () => {
     await expect(ctx.flush()).rejects.toThrow('connection reset by the database');
     expect(started).toHaveLength(2);
     expect(await findPatient(3)).toBeUndefined();
+  });
+});
+
+describe('finding records', () => {
+  it('finds many at once across systems, keyed <system>|<id>, leaving out missing ones and other tenants’', async () => {
+    const other = `${tenant}-other`;
+    const input = (tenantId: string, system: string, id: string) => ({
+      tenant: tenantId,
+      type: 'Patient',
+      externalSystem: system,
+      externalId: id,
+      sourceConnector: 'seed',
+      data: { schemaVersion: '1.0.0', name: { family: 'Synthetic', given: ['Pat'] } },
+    });
+    await store.commit({
+      records: [input(tenant, 'riverside-ehr', 'Patient/1'), input(tenant, 'lakeside-ehr', 'Patient/1'), input(other, 'riverside-ehr', 'Patient/2')],
+    });
+    const { context: ctx } = context({ servesTenants: [other] });
+
+    const found = await ctx.records.findMany('Patient', [
+      { system: 'riverside-ehr', id: 'Patient/1' },
+      { system: 'lakeside-ehr', id: 'Patient/1' },
+      { system: 'riverside-ehr', id: 'Patient/2' },
+      { system: 'riverside-ehr', id: 'Patient/404' },
+    ]);
+
+    expect([...found.keys()].sort()).toEqual(['lakeside-ehr|Patient/1', 'riverside-ehr|Patient/1']);
+    expect(found.get('lakeside-ehr|Patient/1')).toMatchObject({ tenant, externalSystem: 'lakeside-ehr', externalId: 'Patient/1' });
+    expect([...(await ctx.forTenant(other).findMany('Patient', [{ system: 'riverside-ehr', id: 'Patient/2' }])).keys()]).toEqual(['riverside-ehr|Patient/2']);
+    expect((await ctx.records.findMany('Patient', [])).size).toBe(0);
   });
 });

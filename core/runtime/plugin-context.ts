@@ -14,6 +14,7 @@ import type {
   RunCounts,
   StateWrite,
   Store,
+  StoredRecord,
 } from '../store/types.js';
 
 export interface PluginContextOptions {
@@ -188,6 +189,17 @@ export function createPluginContext(options: PluginContextOptions): PluginContex
         if (unlanded) return unlanded.value as T;
         return store.getState<T>(connectorId, key);
       },
+      async getMany(keys: readonly string[]) {
+        const found = new Map<string, unknown>();
+        const unread: string[] = [];
+        for (const key of keys) {
+          const unlanded = unlandedState(key);
+          if (unlanded) found.set(key, unlanded.value);
+          else unread.push(key);
+        }
+        if (unread.length) for (const [key, value] of await store.getStates(connectorId, unread)) found.set(key, value);
+        return found;
+      },
       set(key: string, value: unknown) {
         state.set(key, { connectorId, key, value });
       },
@@ -218,6 +230,7 @@ export function createPluginContext(options: PluginContextOptions): PluginContex
       find(type: EntityName, ref: ExternalRef) {
         return store.findRecord({ tenant: tenant.id, type, externalSystem: ref.system, externalId: ref.id });
       },
+      findMany: (type: EntityName, refs: readonly ExternalRef[]) => findManyRecords(store, tenant.id, type, refs),
     },
     forTenant(tenantId: string): TenantScope {
       if (!serves(tenantId)) {
@@ -229,11 +242,33 @@ export function createPluginContext(options: PluginContextOptions): PluginContex
         tenant: tenantId,
         emit: (type: EntityName, data: unknown, ref: ExternalRef) => emitFor(tenantId, type, data, ref),
         find: (type: EntityName, ref: ExternalRef) => store.findRecord({ tenant: tenantId, type, externalSystem: ref.system, externalId: ref.id }),
+        findMany: (type: EntityName, refs: readonly ExternalRef[]) => findManyRecords(store, tenantId, type, refs),
       } as TenantScope;
     },
   };
 
   return { context, counts, coverage, flush };
+}
+
+/**
+ * `records.findMany`: one store query per external system among the refs (the store chunks long
+ * id lists), keyed `<system>|<id>` since the same id may exist in two systems.
+ */
+async function findManyRecords(store: Store, tenantId: string, type: EntityName, refs: readonly ExternalRef[]): Promise<Map<string, StoredRecord>> {
+  const idsBySystem = new Map<string, Set<string>>();
+  for (const ref of refs) {
+    // A malformed ref names no record; skipping it beats failing the whole lookup.
+    if (typeof ref?.system !== 'string' || !ref.system || typeof ref.id !== 'string' || !ref.id) continue;
+    let ids = idsBySystem.get(ref.system);
+    if (!ids) idsBySystem.set(ref.system, (ids = new Set()));
+    ids.add(ref.id);
+  }
+  const found = new Map<string, StoredRecord>();
+  for (const [externalSystem, ids] of idsBySystem) {
+    const records = await store.findRecords({ tenant: tenantId, type, externalSystem, externalIds: [...ids] });
+    for (const record of records) found.set(`${record.externalSystem}|${record.externalId}`, record);
+  }
+  return found;
 }
 
 interface PendingCommit {

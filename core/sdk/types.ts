@@ -24,6 +24,11 @@ export interface ExternalRef {
 export interface PluginState {
   get<T = unknown>(key: string): Promise<T | undefined>;
   /**
+   * Reads many keys at once (staged and still-committing values first, then one store query per
+   * 1,000 keys) rather than a round trip per `get`; a key with no value is absent from the map.
+   */
+  getMany(keys: readonly string[]): Promise<Map<string, unknown>>;
+  /**
    * Stages a value that is committed in the same transaction as the next flush of emitted records,
    * so a cursor never runs ahead of the records it covers. Set it after emitting those records.
    */
@@ -76,10 +81,19 @@ export interface PluginContext<C = Record<string, unknown>> {
   };
   /** An HTTP client with timeouts and retries (429/5xx honouring Retry-After). */
   http: HttpClient;
-  /** Reads records already in the store (for this tenant only). */
+  /**
+   * Reads records already in the store (for this tenant only). Records staged or still committing
+   * are not seen: `await ctx.flush()` first when a lookup needs what this job emitted.
+   */
   records: {
     get(id: string): Promise<StoredRecord | undefined>;
     find(type: EntityName, ref: ExternalRef): Promise<StoredRecord | undefined>;
+    /**
+     * Finds many records of one type at once (one query per external system, in chunks of 1,000
+     * ids) rather than a round trip per `find`. The map is keyed `` `${ref.system}|${ref.id}` ``
+     * (refs may span systems, so the id alone could collide); a ref with no record is absent.
+     */
+    findMany(type: EntityName, refs: readonly ExternalRef[]): Promise<Map<string, StoredRecord>>;
   };
   /**
    * Emits and finds records under another tenant, one whose records routes bring to this connector
@@ -94,6 +108,8 @@ export interface TenantScope {
   tenant: string;
   emit<N extends EntityName>(type: N, data: EntityData<N>, ref: ExternalRef): Promise<EmitResult>;
   find(type: EntityName, ref: ExternalRef): Promise<StoredRecord | undefined>;
+  /** As `ctx.records.findMany`, under this tenant. */
+  findMany(type: EntityName, refs: readonly ExternalRef[]): Promise<Map<string, StoredRecord>>;
 }
 
 export interface SyncOptions {

@@ -44,6 +44,8 @@ export interface SqlStoreOptions {
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
+/** Ids or keys per statement of `findRecords` and `getStates`. */
+const LOOKUP_CHUNK = 1000;
 // Headers that carry credentials never reach the raw-event table, whatever a caller passes.
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']);
 
@@ -161,6 +163,20 @@ export class SqlStore implements Store {
     return rows[0] && toRecord(rows[0]);
   }
 
+  async findRecords(key: { tenant: string; type: string; externalSystem: string; externalIds: readonly string[] }): Promise<StoredRecord[]> {
+    const ids = [...new Set(key.externalIds)];
+    const found: StoredRecord[] = [];
+    // Chunked so one statement's array parameter (and its plan's work) stays bounded.
+    for (let start = 0; start < ids.length; start += LOOKUP_CHUNK) {
+      const rows = await this.driver.query<RecordRow>(
+        `SELECT ${RECORD_COLUMNS} FROM records WHERE tenant = $1 AND type = $2 AND external_system = $3 AND external_id = ANY($4::text[])`,
+        [key.tenant, key.type, key.externalSystem, ids.slice(start, start + LOOKUP_CHUNK)],
+      );
+      for (const row of rows) found.push(toRecord(row));
+    }
+    return found;
+  }
+
   async listRecords(query: RecordQuery): Promise<Page<StoredRecord>> {
     const limit = pageLimit(query.limit);
     const where = recordFilters(query);
@@ -225,6 +241,19 @@ export class SqlStore implements Store {
   async getState<T = unknown>(connectorId: string, key: string): Promise<T | undefined> {
     const rows = await this.driver.query<{ value: T }>('SELECT value FROM sync_state WHERE connector_id = $1 AND key = $2', [connectorId, key]);
     return rows[0]?.value;
+  }
+
+  async getStates(connectorId: string, keys: readonly string[]): Promise<Map<string, unknown>> {
+    const unique = [...new Set(keys)];
+    const found = new Map<string, unknown>();
+    for (let start = 0; start < unique.length; start += LOOKUP_CHUNK) {
+      const rows = await this.driver.query<{ key: string; value: unknown }>('SELECT key, value FROM sync_state WHERE connector_id = $1 AND key = ANY($2::text[])', [
+        connectorId,
+        unique.slice(start, start + LOOKUP_CHUNK),
+      ]);
+      for (const row of rows) found.set(row.key, row.value);
+    }
+    return found;
   }
 
   async setState(write: StateWrite): Promise<void> {

@@ -337,6 +337,38 @@ describe.each([
       expect(await store.getRecord('nope')).toBeUndefined();
     });
 
+    it('finds records by many external ids at once: the found ones, none for missing ids, never another tenant’s', async () => {
+      const tenant = unique('clinic');
+      const other = unique('clinic');
+      const coverage = { ...patient(tenant, 'Coverage/7'), type: 'Coverage' };
+      await store.commit({
+        records: [patient(tenant, 'Patient/1'), patient(tenant, 'Patient/2'), patient(other, 'Patient/3'), coverage, { ...patient(tenant, 'Patient/4'), externalSystem: 'urn:other-ehr' }],
+      });
+
+      const found = await store.findRecords({
+        tenant,
+        type: 'Patient',
+        externalSystem: 'urn:riverside-ehr',
+        externalIds: ['Patient/1', 'Patient/2', 'Patient/2', 'Patient/3', 'Patient/4', 'Patient/missing', 'Coverage/7'],
+      });
+
+      expect(found.map((r) => r.externalId).sort()).toEqual(['Patient/1', 'Patient/2']);
+      expect(found.every((r) => r.tenant === tenant && r.type === 'Patient')).toBe(true);
+      expect(found.find((r) => r.externalId === 'Patient/1')).toEqual(await store.findRecord(keyOf(patient(tenant, 'Patient/1'))));
+      expect(await store.findRecords({ tenant: other, type: 'Patient', externalSystem: 'urn:riverside-ehr', externalIds: ['Patient/1'] })).toEqual([]);
+      expect(await store.findRecords({ tenant, type: 'Patient', externalSystem: 'urn:riverside-ehr', externalIds: [] })).toEqual([]);
+    });
+
+    it('finds records among more ids than one statement takes (chunks of 1,000)', async () => {
+      const tenant = unique('clinic');
+      await store.commit({ records: [patient(tenant, 'P-0'), patient(tenant, 'P-999'), patient(tenant, 'P-1000'), patient(tenant, 'P-2400')] });
+      const ids = Array.from({ length: 2500 }, (_, i) => `P-${i}`);
+
+      const found = await store.findRecords({ tenant, type: 'Patient', externalSystem: 'urn:riverside-ehr', externalIds: ids });
+
+      expect(found.map((r) => r.externalId).sort()).toEqual(['P-0', 'P-1000', 'P-2400', 'P-999']);
+    });
+
     it("never shows one tenant another tenant's records, runs, rejects or audit entries", async () => {
       const a = unique('tenant-a');
       const b = unique('tenant-b');
@@ -420,6 +452,19 @@ describe.each([
       await store.setState({ connectorId, key: 'cursor', value: { page: 2 } });
       await store.setState({ connectorId, key: 'cursor', value: { page: 3 } });
       expect(await store.getState<{ page: number }>(connectorId, 'cursor')).toEqual({ page: 3 });
+    });
+
+    it('reads many keys at once: set ones by key, unset and other connectors’ ones absent, past one chunk of 1,000', async () => {
+      const connectorId = unique('clearinghouse');
+      const keys = Array.from({ length: 1203 }, (_, i) => `lifecycle:pcn:${i}`);
+      await store.commit({ state: keys.filter((_, i) => i % 2 === 0).map((key, i) => ({ connectorId, key, value: { claim: i } })) });
+      await store.setState({ connectorId: unique('other'), key: 'lifecycle:pcn:1', value: 'not mine' });
+      const found = await store.getStates(connectorId, [...keys, 'lifecycle:pcn:0']);
+      expect(found.size).toBe(602);
+      expect(found.get('lifecycle:pcn:0')).toEqual({ claim: 0 });
+      expect(found.get('lifecycle:pcn:1202')).toEqual({ claim: 601 });
+      expect(found.has('lifecycle:pcn:1')).toBe(false);
+      expect(await store.getStates(connectorId, [])).toEqual(new Map());
     });
   });
 

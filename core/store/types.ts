@@ -250,12 +250,19 @@ export interface Store {
   getRecord(id: string): Promise<StoredRecord | undefined>;
   getRecords(ids: string[]): Promise<StoredRecord[]>;
   findRecord(key: { tenant: string; type: string; externalSystem: string; externalId: string }): Promise<StoredRecord | undefined>;
+  /**
+   * The records of one tenant, type and external system among `externalIds`, in no particular
+   * order; ids with no record are simply absent. Long lists are asked in chunks of 1,000 ids.
+   */
+  findRecords(key: { tenant: string; type: string; externalSystem: string; externalIds: readonly string[] }): Promise<StoredRecord[]>;
   listRecords(query: RecordQuery): Promise<Page<StoredRecord>>;
   countRecords(query: Omit<RecordQuery, 'limit' | 'after'>): Promise<number>;
   recordHistory(id: string): Promise<RecordVersion[]>;
   listRejects(query: { tenants?: string[]; sourceConnector?: string; limit?: number; after?: string }): Promise<Page<RejectedRecord>>;
 
   getState<T = unknown>(connectorId: string, key: string): Promise<T | undefined>;
+  /** The values of those of `keys` that are set, by key; long lists are asked in chunks of 1,000. */
+  getStates(connectorId: string, keys: readonly string[]): Promise<Map<string, unknown>>;
   /** State outside of a record commit (e.g. a reset by an operator). */
   setState(write: StateWrite): Promise<void>;
   getLedgerEntry(connectorId: string, path: string, checksum: string): Promise<StoredLedgerEntry | undefined>;

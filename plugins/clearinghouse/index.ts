@@ -225,6 +225,7 @@ async function store(ctx: Context, file: FileInfo, mapped: X12MappingResult, sto
     await ctx.reject(ENTITY_OF_KIND[mapped.kind] ?? 'unknown', null, reasons);
     return;
   }
+  if (!reasons.length) await ledger.prefetch(mapped.records);
   for (const { entity, record, externalId } of mapped.records) {
     const ref = { system: `x12-${mapped.kind.toLowerCase()}`, id: externalId };
     if (reasons.length) {

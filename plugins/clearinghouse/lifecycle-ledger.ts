@@ -24,6 +24,8 @@ import {
 
 
 const OPEN_FILES = 'lifecycle:open-files';
+/** Lookups asked of the store at once by `prefetch`. */
+const PREFETCH_CHUNK = 1000;
 const FINISHED: ReadonlySet<Lifecycle['state']> = new Set(['rejected', 'paid', 'partially-paid', 'denied']);
 
 /** A submitted file still waiting for its 999 or for payer answers to its claims. */
@@ -131,6 +133,46 @@ export class ClaimLifecycleLedger {
     }
     if (entity === 'Remittance') return this.matchPayments(record as EntityData<'Remittance'>, file, recordRef);
     return undefined;
+  }
+
+  /**
+   * Loads, in a few queries, the lookups and lifecycles that `match` will need for a transaction
+   * set's records: without it an 835 of thousands of payments (or a 277CA of thousands of claims)
+   * costs two database round trips per claim.
+   */
+  async prefetch(records: readonly { entity: string; record: unknown }[]): Promise<void> {
+    const keys = new Set<string>();
+    const want = (pcn: string | undefined) => {
+      if (pcn) keys.add(pcnKey(pcn));
+    };
+    for (const { entity, record } of records) {
+      if (entity === 'ClaimAcknowledgment' && (record as Acknowledgment).source === '277CA') want((record as Acknowledgment).patientControlNumber);
+      else if (entity === 'ClaimStatus') want((record as EntityData<'ClaimStatus'>).patientControlNumber);
+      else if (entity === 'Remittance') for (const payment of (record as EntityData<'Remittance'>).claimPayments) want(payment.patientControlNumber);
+    }
+    const unread = [...keys].filter((key) => !this.known.has(key));
+    for (let start = 0; start < unread.length; start += PREFETCH_CHUNK) {
+      const chunk = unread.slice(start, start + PREFETCH_CHUNK);
+      const found = await this.ctx.state.getMany(chunk);
+      // Absent ones too: an answer about a claim this connector never sent needs no second look.
+      for (const key of chunk) this.known.set(key, found.get(key));
+    }
+    const byTenant = new Map<string, string[]>();
+    for (const key of keys) {
+      const pointer = this.known.get(key) as ClaimPointer | undefined;
+      if (pointer === undefined) continue;
+      const id = this.follow(pointer);
+      if (this.lifecycles.has(id)) continue;
+      const tenant = this.tenantOf(id);
+      byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), id]);
+    }
+    for (const [tenant, ids] of byTenant) {
+      for (let start = 0; start < ids.length; start += PREFETCH_CHUNK) {
+        const chunk = ids.slice(start, start + PREFETCH_CHUNK);
+        const found = await this.ctx.forTenant(tenant).findMany('ClaimLifecycle', chunk.map((id) => ({ system: CLAIM_LIFECYCLE_SYSTEM, id })));
+        for (const id of chunk) this.lifecycles.set(id, (found.get(`${CLAIM_LIFECYCLE_SYSTEM}|${id}`)?.data as Lifecycle | undefined) ?? null);
+      }
+    }
   }
 
   /** Fires the timers: files with no 999, claims with no payer answer. Returns how many alerts were raised. */
@@ -334,7 +376,7 @@ export class ClaimLifecycleLedger {
   }
 
   private async getState<T>(key: string): Promise<T | undefined> {
-    if (this.known.has(key)) return this.known.get(key) as T;
+    if (this.known.has(key)) return this.known.get(key) as T | undefined;
     const value = await this.ctx.state.get<T>(key);
     // Kept, so a list read here and changed in place is the one staged later.
     if (value !== undefined) this.known.set(key, value);

@@ -360,4 +360,32 @@ describe('the claim lifecycle, from 837 to 835', () => {
       await harness.close();
     }
   });
+
+  it('matches every payment of an 835 that pays more than a thousand claims, and leaves the one it never sent unlinked', SLOW, async () => {
+    const root = mailbox();
+    const harness = await createPluginHarness(clearinghouse, { config, files: root });
+    try {
+      const pcns = Array.from({ length: 1050 }, (_, i) => `PCN-BULK-${i}`);
+      ok(await harness.deliver(pcns.map((pcn) => claim(pcn))));
+      arrive(root, 'HP', '005010X221A1', remittance('EFT-BULK', [...pcns, 'PCN-ELSEWHERE'].map((pcn) => payments.paidWithCopay(pcn))));
+      const result = ok(await harness.sync());
+      const remit = result.records.find((r) => r.type === 'Remittance')!.data as EntityData<'Remittance'>;
+      expect(remit.claimPayments.filter((payment) => payment.claim !== undefined)).toHaveLength(1050);
+      expect(remit.claimPayments.at(-1)!.claim).toBeUndefined();
+
+      const states = new Map<string, number>();
+      let after: string | undefined;
+      do {
+        const page = await harness.store.listRecords({ type: 'ClaimLifecycle', externalSystem: CLAIM_LIFECYCLE_SYSTEM, limit: 1000, ...(after ? { after } : {}) });
+        for (const record of page.items) {
+          const state = (record.data as Lifecycle).state;
+          states.set(state, (states.get(state) ?? 0) + 1);
+        }
+        after = page.next;
+      } while (after);
+      expect(states).toEqual(new Map([['paid', 1050]]));
+    } finally {
+      await harness.close();
+    }
+  });
 });

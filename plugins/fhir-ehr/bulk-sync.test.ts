@@ -4,7 +4,8 @@ import { useMockNetwork } from '../../connectors/fhir/test-support.js';
 import { TransientError } from '../../core/sdk/index.js';
 import { openStore, type CommitBatch, type Store } from '../../core/store/index.js';
 import { cursorKey } from './cursor.js';
-import { BASE_URL, countByType, SAMPLE_COUNTS, SAMPLE_TOTAL, searchesOf, setupEhr, type EhrSetup } from './test-support.js';
+import { CLAIMS_AWAITING_PARTIES } from './bulk-sync.js';
+import { BASE_URL, countByType, SAMPLE_COUNTS, SAMPLE_TOTAL, searchesOf, seedClaims, setupEhr, type EhrSetup } from './test-support.js';
 
 const network = useMockNetwork();
 let setup: EhrSetup | undefined;
@@ -72,6 +73,56 @@ describe('fhir-ehr sync by bulk export', { timeout: 60_000 }, () => {
     expect(countByType(rerun.records)).toEqual(SAMPLE_COUNTS);
     expect(new Set(rerun.records.map((record) => record.externalId)).size).toBe(SAMPLE_TOTAL);
     expect(rerun.records.every((record) => record.version === 1)).toBe(true);
+  });
+
+  it('lands every Claim whose NDJSON line names its Patient and Coverage by id, reading them from the store in bounded batches', async () => {
+    const store = await openStore({});
+    // The Coverage file's commit is still in flight when the Claim file is read: the claims must wait for it.
+    const slow: Store = Object.assign(Object.create(store) as Store, {
+      async commit(batch: CommitBatch) {
+        if (batch.records?.some((record) => record.type === 'Coverage')) await new Promise((resolve) => setTimeout(resolve, 1500));
+        return store.commit(batch);
+      },
+    });
+    try {
+      setup = await setupEhr(network, { config: { mode: 'bulk' }, store: slow });
+      const { ehr, hub } = setup;
+      // More claims than wait at once, so some land at the cap and the rest at the end of the file.
+      const count = CLAIMS_AWAITING_PARTIES + 15;
+      const claims = seedClaims(ehr, { count });
+
+      const result = await hub.sync();
+
+      expect(result.error).toBeUndefined();
+      expect(result.rejects).toEqual([]);
+      expect(countByType(result.records)).toEqual({ ...SAMPLE_COUNTS, Coverage: 13, Claim: count });
+      expect(result.counts.claimPartiesLookedUp).toBe(2 * count);
+      const stored = new Map(result.records.map((record) => [record.externalId, record.data as Record<string, any>]));
+      const patient = ehr.resources('Patient')[0]!;
+      expect(stored.get(`Claim/${claims[0]!.id}`)).toMatchObject({
+        patient: { name: stored.get(`Patient/${patient.id}`)!.name, record: { system: 'riverside-epic', id: `Patient/${patient.id}` } },
+        payer: { name: 'Sunrise Health Plan' },
+        subscriber: { memberId: stored.get('Coverage/coverage-1')!.memberId, relationship: 'self', coverage: { system: 'riverside-epic', id: 'Coverage/coverage-1' } },
+      });
+      expect(stored.get(`Claim/${claims[1]!.id}`)!.subscriber).toMatchObject({ relationship: 'child', name: { family: 'Synthetic', given: ['Parent'] } });
+    } finally {
+      await setup?.hub.close();
+      setup = undefined;
+      await store.close();
+    }
+  });
+
+  it('maps Claims that carry their parties at once, with no lookup', async () => {
+    setup = await setupEhr(network, { config: { mode: 'bulk' } });
+    const { ehr, hub } = setup;
+    seedClaims(ehr, { count: 20, contained: true });
+
+    const result = await hub.sync();
+
+    expect(result.error).toBeUndefined();
+    expect(result.rejects).toEqual([]);
+    expect(countByType(result.records)).toEqual({ ...SAMPLE_COUNTS, Coverage: 13, Claim: 20 });
+    expect(result.counts.claimPartiesLookedUp).toBeUndefined();
   });
 
   it('fails the job when a commit fails while the next lines are mapped, keeps the cursors, and a re-run completes', async () => {

@@ -2,7 +2,8 @@ import type { BulkExportLevel, FhirClient } from '../../connectors/fhir/index.js
 import type { PluginContext } from '../../core/sdk/index.js';
 import { cursorKey, later, readCursor, sinceOf } from './cursor.js';
 import { land } from './land.js';
-import { mapResource, type MappingContext } from './mapping/index.js';
+import { mapResource, partyLookupsOf, type MappingContext, type PartyLookup } from './mapping/index.js';
+import { lookUpParties } from './parties.js';
 
 /**
  * Lines between commits while a file streams: bounds what a failure mid-file makes the retry redo.
@@ -13,6 +14,9 @@ export const BULK_FLUSH_LINES = 900;
 
 /** Batches staged or committing at once while a file streams (see overlappingCommits). */
 const BATCHES_AHEAD = 3;
+
+/** Claim lines held at most while they wait for their Patient and Coverage from the store. */
+export const CLAIMS_AWAITING_PARTIES = 200;
 
 export interface BulkSyncOptions {
   level: BulkExportLevel;
@@ -48,6 +52,7 @@ export async function syncByBulk(ctx: PluginContext<unknown>, fhir: FhirClient, 
   }
 
   const commits = overlappingCommits(ctx);
+  const awaiting = new ClaimsAwaitingParties(ctx, options.mapping);
   for (const [index, file] of manifest.output.entries()) {
     const name = `export file ${index + 1} (${file.type})`;
     let lines = 0;
@@ -56,10 +61,19 @@ export async function syncByBulk(ctx: PluginContext<unknown>, fhir: FhirClient, 
         // The message names the file and line number, never the line's text.
         await ctx.reject(file.type, null, [item.error.message]);
       } else {
-        await land(ctx, item.resource, mapResource(item.resource, options.mapping), { where: `${name} line ${item.line}` });
+        const where = `${name} line ${item.line}`;
+        const lookups = partyLookupsOf(item.resource, options.mapping);
+        // Anything that needs nothing from the store maps at once (a Claim with contained parties
+        // too), unless Claims wait ahead of it: lines land in file order.
+        if (lookups.length === 0 && awaiting.empty) await land(ctx, item.resource, mapResource(item.resource, options.mapping), { where });
+        else await awaiting.add({ resource: item.resource, where, lookups });
       }
-      if (++lines % BULK_FLUSH_LINES === 0) await commits.next();
+      if (++lines % BULK_FLUSH_LINES === 0) {
+        await awaiting.land();
+        await commits.next();
+      }
     }
+    await awaiting.land();
     await commits.next();
     ctx.count('resourcesRead', lines);
   }
@@ -89,4 +103,48 @@ function overlappingCommits(ctx: PluginContext<unknown>): { next(): Promise<void
     // A flush resolves once every earlier commit has landed too.
     settle: () => ctx.flush(),
   };
+}
+
+interface AwaitingLine {
+  resource: unknown;
+  where: string;
+  lookups: PartyLookup[];
+}
+
+/**
+ * Claim lines that name their Patient or Coverage by id, waiting to read them from the store. An
+ * NDJSON line has no bundle, but the export's Patient and Coverage files come before its Claim
+ * file, and their records are committed (or committing) by the time Claims are read. Lines wait
+ * until CLAIMS_AWAITING_PARTIES have gathered (memory stays bounded), a commit is due, or the file
+ * ends; then every earlier commit is awaited, since the last Patient batch may still be in flight,
+ * the parties are read in one query per type, and the lines land in their order.
+ */
+class ClaimsAwaitingParties {
+  private lines: AwaitingLine[] = [];
+
+  constructor(
+    private readonly ctx: PluginContext<unknown>,
+    private readonly mapping: MappingContext,
+  ) {}
+
+  get empty(): boolean {
+    return this.lines.length === 0;
+  }
+
+  async add(line: AwaitingLine): Promise<void> {
+    this.lines.push(line);
+    if (this.lines.length >= CLAIMS_AWAITING_PARTIES) await this.land();
+  }
+
+  async land(): Promise<void> {
+    if (this.lines.length === 0) return;
+    const lines = this.lines;
+    this.lines = [];
+    // Resolves once every earlier commit has landed too, the last Patient batch among them.
+    await this.ctx.flush();
+    const known = await lookUpParties(this.ctx, lines.flatMap((line) => line.lookups));
+    for (const { resource, where } of lines) {
+      await land(this.ctx, resource, mapResource(resource, this.mapping, undefined, known), { where });
+    }
+  }
 }

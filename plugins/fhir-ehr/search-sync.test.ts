@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { useMockNetwork } from '../../connectors/fhir/test-support.js';
 import { TransientError } from '../../core/sdk/index.js';
 import { cursorKey } from './cursor.js';
-import { BASE_URL, countByType, SAMPLE_COUNTS, SAMPLE_TOTAL, searchesOf, setupEhr, type EhrSetup } from './test-support.js';
+import { BASE_URL, countByType, SAMPLE_COUNTS, SAMPLE_TOTAL, searchesOf, seedClaims, setupEhr, type EhrSetup } from './test-support.js';
 
 const network = useMockNetwork();
 let setup: EhrSetup | undefined;
@@ -123,6 +123,46 @@ describe('fhir-ehr sync by search', { timeout: 60_000 }, () => {
     expect(countByType(rerun.records)).toEqual(SAMPLE_COUNTS);
     expect(new Set(rerun.records.map((record) => record.externalId)).size).toBe(SAMPLE_TOTAL);
     expect(rerun.records.every((record) => record.version === 1)).toBe(true);
+  });
+
+  it('lands Claims that name their Patient and Coverage by id only, from the records the same run synced before', async () => {
+    setup = await setupEhr(network, { config: SEARCH });
+    const { ehr, hub } = setup;
+    const claims = seedClaims(ehr, { count: 13 });
+    // One more whose patient the EHR never served: nothing to read it from.
+    const orphan = { ...structuredClone(claims[0]!), id: 'claim-orphan', identifier: [], patient: { reference: 'Patient/not-synced' } };
+    ehr.seed(orphan);
+
+    const result = await hub.sync();
+
+    expect(result.error).toBeUndefined();
+    expect(countByType(result.records)).toEqual({ ...SAMPLE_COUNTS, Coverage: 13, Claim: 13 });
+    // Claim pages came without _include: their parties were read from the store, a query per type and page.
+    expect(searchesOf(ehr, 'Claim')[0]!.searchParams.get('_include')).toBeNull();
+    expect(result.counts.claimPartiesLookedUp).toBe(2 * 14);
+    const stored = (type: string, id: string) => result.records.find((record) => record.externalId === `${type}/${id}`)!.data as Record<string, any>;
+    const patient = ehr.resources('Patient')[0]!;
+    const first = stored('Claim', claims[0]!.id!);
+    expect(first.patient).toMatchObject({ name: stored('Patient', patient.id!).name, record: { system: 'riverside-epic', id: `Patient/${patient.id}` } });
+    expect(first.payer).toEqual({ name: 'Sunrise Health Plan', organization: { system: 'riverside-epic', id: 'Organization/sunrise-health-plan' } });
+    expect(first.subscriber).toEqual({
+      memberId: stored('Coverage', 'coverage-1').memberId,
+      relationship: 'self',
+      groupNumber: 'GRP-22870',
+      payerResponsibility: 'primary',
+      coverage: { system: 'riverside-epic', id: 'Coverage/coverage-1' },
+    });
+    // The second patient is covered as a child: the subscriber comes from the Coverage record.
+    expect(stored('Claim', claims[1]!.id!).subscriber).toMatchObject({ relationship: 'child', name: { family: 'Synthetic', given: ['Parent'] }, birthDate: '1970-03-14' });
+
+    expect(result.rejects).toHaveLength(1);
+    expect(result.rejects[0]).toMatchObject({ type: 'Claim', externalId: 'Claim/claim-orphan' });
+    expect(result.rejects[0]!.reasons[0]).toBe(
+      'Claim search page 3: Claim.patient: required by the canonical Claim (the patient’s name: the Patient, with a name, in the same bundle, contained, or synced before (Patient records))',
+    );
+    const logged = JSON.stringify(hub.logs);
+    expect(logged).not.toContain((patient.name as Array<{ family: string }>)[0]!.family);
+    expect(logged).not.toContain(stored('Coverage', 'coverage-1').memberId);
   });
 
   it('fetches a new token once when it expires mid-sync', async () => {

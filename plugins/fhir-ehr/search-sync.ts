@@ -2,7 +2,8 @@ import type { FhirClient, FhirResource, FhirSearchParams } from '../../connector
 import type { PluginContext } from '../../core/sdk/index.js';
 import { cursorKey, lastUpdatedOf, later, readCursor, sinceOf } from './cursor.js';
 import { land } from './land.js';
-import { indexBundle, mapResource, type MappingContext } from './mapping/index.js';
+import { indexBundle, mapResource, partyLookupsOf, type MappingContext } from './mapping/index.js';
+import { lookUpParties } from './parties.js';
 
 export interface SearchSyncOptions {
   type: string;
@@ -42,13 +43,16 @@ export async function syncBySearch(ctx: PluginContext<unknown>, fhir: FhirClient
     if (page.number === 1) answeredAt = lastUpdatedOf(page.bundle as FhirResource);
     // Included resources are there to resolve references (a Claim's Patient), not to be stored.
     const bundle = indexBundle([...page.resources, ...page.included].map((resource) => ({ resource })));
+    // Claims name their Patient and Coverage by id; those synced before are read from the store,
+    // one query per type for the page. Earlier types' commits have landed: each page awaits its flush.
+    const known = await lookUpParties(ctx, page.resources.flatMap((resource) => partyLookupsOf(resource, options.mapping, bundle)));
     for (const resource of page.resources) {
       const lastUpdated = lastUpdatedOf(resource);
       if (lastUpdated !== undefined) {
         if (newest !== undefined && Date.parse(lastUpdated) < Date.parse(newest)) inOrder = false;
         newest = later(newest, lastUpdated);
       }
-      await land(ctx, resource, mapResource(resource, options.mapping, bundle), { where: `${type} search page ${page.number}` });
+      await land(ctx, resource, mapResource(resource, options.mapping, bundle, known), { where: `${type} search page ${page.number}` });
     }
     resources += page.resources.length;
     const cursor = inOrder ? later(stored, newest) : undefined;

@@ -4,7 +4,7 @@ import { useMockNetwork } from '../../connectors/fhir/test-support.js';
 import { InputError } from '../../core/sdk/index.js';
 import { cursorKey } from './cursor.js';
 import { createFhirEhrPlugin } from './index.js';
-import { BASE_URL, SAMPLE_TOTAL, searchesOf, setupEhr, type EhrSetup } from './test-support.js';
+import { BASE_URL, SAMPLE_TOTAL, searchesOf, seedClaims, setupEhr, type EhrSetup } from './test-support.js';
 
 const network = useMockNetwork();
 let setup: EhrSetup | undefined;
@@ -87,6 +87,34 @@ describe('fhir-ehr subscription notifications', { timeout: 60_000 }, () => {
     expect(r5.rejects).toEqual([]);
     expect(r5.counts).toMatchObject({ updated: 1, notificationResources: 1 });
     expect(versionsOf(r5.records)[`Practitioner/${practitioner.id}`]).toBe(2);
+    expect(ehr.requests.slice(before)).toEqual([]);
+  });
+
+  it('lands a notified Claim that names its Patient and Coverage by id, from the records synced before', async () => {
+    setup = await setupEhr(network, { config: SEARCH });
+    const { ehr, hub } = setup;
+    const [claim] = seedClaims(ehr, { count: 1 });
+    await hub.sync();
+    // The practice corrected the diagnosis.
+    const changed = { ...structuredClone(claim!), meta: { versionId: '2', lastUpdated: '2024-06-01T12:30:00.000Z' } } as Record<string, any>;
+    changed.diagnosis[0].diagnosisCodeableConcept = { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'E11.65' }] };
+    const before = ehr.requests.length;
+
+    const result = await hub.webhook({
+      resourceType: 'Bundle',
+      type: 'history',
+      entry: [{ fullUrl: `${BASE_URL}/Claim/${changed.id}`, resource: changed, request: { method: 'PUT', url: `Claim/${changed.id}` } }],
+    });
+
+    expect(result.error).toBeUndefined();
+    expect(result.rejects).toEqual([]);
+    expect(result.counts).toMatchObject({ updated: 1, notificationResources: 1, claimPartiesLookedUp: 2 });
+    const stored = result.records.find((record) => record.externalId === `Claim/${changed.id}`)!;
+    expect(stored.version).toBe(2);
+    const patientId = (claim!.patient as { reference: string }).reference;
+    expect((stored.data as Record<string, any>).patient.record).toEqual({ system: 'riverside-epic', id: patientId });
+    expect((stored.data as Record<string, any>).subscriber.coverage).toEqual({ system: 'riverside-epic', id: 'Coverage/coverage-1' });
+    // Read from the store, not asked of the EHR again.
     expect(ehr.requests.slice(before)).toEqual([]);
   });
 

@@ -20,7 +20,8 @@ import { InputError, NotFoundError, type PluginContext, type PluginWebhook, type
 import type { FhirEhrConfig } from './config.js';
 import { mappingContextOf } from './config.js';
 import { land } from './land.js';
-import { indexBundle, mapResource } from './mapping/index.js';
+import { indexBundle, mapResource, partyLookupsOf } from './mapping/index.js';
+import { lookUpParties } from './parties.js';
 
 export interface SubscriptionWebhookDeps {
   /** A FHIR client for this job's connector. */
@@ -182,8 +183,10 @@ async function landEntries(
   const { full, idOnly, skipped, bundleType } = notification;
   // Entries of the same notification resolve each other's references (an Encounter's Patient).
   const bundle = indexBundle(full.map(({ fullUrl, resource }) => ({ resource: resource as never, ...(fullUrl ? { fullUrl } : {}) })));
+  // A Claim's Patient and Coverage named by id alone come from the records synced before.
+  const known = await lookUpParties(ctx, full.flatMap(({ resource }) => partyLookupsOf(resource, mapping, bundle)));
   for (const { index, resource } of full) {
-    await land(ctx, resource, mapResource(resource, mapping, bundle), { where: `subscription notification entry ${index}` });
+    await land(ctx, resource, mapResource(resource, mapping, bundle, known), { where: `subscription notification entry ${index}` });
   }
 
   let read = 0;
@@ -204,7 +207,8 @@ async function landEntries(
         throw error;
       }
       read++;
-      await land(ctx, resource, mapResource(resource, mapping), { where: `subscription notification entry ${index} (read)` });
+      const parties = await lookUpParties(ctx, partyLookupsOf(resource, mapping));
+      await land(ctx, resource, mapResource(resource, mapping, undefined, parties), { where: `subscription notification entry ${index} (read)` });
     }
   }
   await ctx.flush();

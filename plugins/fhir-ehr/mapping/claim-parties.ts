@@ -1,21 +1,31 @@
 /**
  * The parties of a canonical Claim, read from a FHIR Claim and the resources it references in the
  * same bundle: billing and rendering providers, the service facility, the patient, and the payer
- * and subscriber through the focal insurance's Coverage.
+ * and subscriber through the focal insurance's Coverage. A Patient or Coverage named by id alone is
+ * read from the canonical record synced before (KnownRecords), when the caller looked it up.
  */
-import type { EntityData } from '../../../core/sdk/index.js';
+import type { EntityData, ExternalRef } from '../../../core/sdk/index.js';
 import { billingName, firstCoding, genderOf, preferredAddress, preferredName, readDate } from './datatypes.js';
-import type { Element } from './element.js';
+import { Element, isObject } from './element.js';
 import { MEMBER_ID_SOURCES, coverageClass, groupNumberOf, memberIdOf, payerOf, relationshipOf, subscriberPerson } from './coverage.js';
 import { npiOf, npiOfReference } from './identifiers.js';
+import type { KnownEntity } from './known-records.js';
 import { fitsModel } from './model-formats.js';
 import { taxIdOf } from './organization.js';
 import { NUCC_TAXONOMY } from './practitioner.js';
-import type { Followed } from './references.js';
+import { References, type BundleIndex, type Followed } from './references.js';
 import type { Scope } from './scope.js';
+import type { MappingContext } from './types.js';
 
 type Claim = EntityData<'Claim'>;
 type ProviderRef = Claim['billingProvider'];
+type ClaimPatient = Claim['patient'];
+/** The payer and subscriber of the policy billed, before the link to its Coverage record. */
+type Policy = { payer: Claim['payer']; subscriber: Omit<Claim['subscriber'], 'coverage'> };
+
+const PATIENT_SOURCES = 'the patient’s name: the Patient, with a name, in the same bundle, contained, or synced before (Patient records)';
+const COVERAGE_SOURCES = 'the member id and relationship: the Coverage in the same bundle, contained, or synced before (Coverage records)';
+const MAX_MEMBER_ID = 80;
 
 const SUBSCRIBER_RELATIONSHIPS: Record<string, Claim['subscriber']['relationship']> = {
   self: 'self',
@@ -76,24 +86,38 @@ function provider(followed: Followed, path: string, scope: Scope, required: bool
   };
 }
 
-export function patientOf(resource: Element, scope: Scope): Claim['patient'] | undefined {
+export function patientOf(resource: Element, scope: Scope): ClaimPatient | undefined {
   const followed = scope.follow(resource.child('patient'), ['Patient']);
-  const target = followed.resource;
-  const name = target ? preferredName(target.children('name')) : undefined;
-  if (!target || !name) {
-    scope.missing('Claim.patient', 'the patient’s name: the Patient, with a name, in the same bundle or contained');
+  // What came with the claim wins; the store stands in only for a Patient named by reference alone.
+  const patient = followed.resource ? patientFromResource(followed.resource) : patientFromRecord(scope.known?.patient(followed.ref));
+  if (!patient) {
+    scope.missing('Claim.patient', PATIENT_SOURCES);
     return undefined;
   }
+  return { ...patient, ...(followed.ref ? { record: followed.ref } : {}) };
+}
+
+function patientFromResource(target: Element): ClaimPatient | undefined {
+  const name = preferredName(target.children('name'));
+  if (!name) return undefined;
   const birthDate = readDate(target, 'birthDate');
   const gender = genderOf(target);
   const home = preferredAddress(target.children('address'), 'home');
-  return {
-    name,
-    ...(birthDate ? { birthDate } : {}),
-    ...(gender ? { gender } : {}),
-    ...(home ? { address: home } : {}),
-    ...(followed.ref ? { record: followed.ref } : {}),
-  };
+  return { name, ...(birthDate ? { birthDate } : {}), ...(gender ? { gender } : {}), ...(home ? { address: home } : {}) };
+}
+
+/** The claim's view of a canonical Patient: its name and demographics, and its home address. */
+function patientFromRecord(patient: EntityData<'Patient'> | undefined): ClaimPatient | undefined {
+  if (!patient) return undefined;
+  const { name, birthDate, gender } = patient;
+  const home = homeAddress(patient.address);
+  return { name, ...(birthDate ? { birthDate } : {}), ...(gender ? { gender } : {}), ...(home ? { address: home } : {}) };
+}
+
+/** As `preferredAddress` picks from FHIR: the home address, else the first that is not an old one. */
+function homeAddress(addresses: EntityData<'Patient'>['address']): ClaimPatient['address'] {
+  const current = (addresses ?? []).filter((address) => address.use !== 'old');
+  return current.find((address) => address.use === 'home') ?? current[0];
 }
 
 interface InsuranceReading {
@@ -104,8 +128,7 @@ interface InsuranceReading {
 
 /** The focal insurance (the one this claim is adjudicated under) and its Coverage. */
 export function insuranceOf(resource: Element, scope: Scope): InsuranceReading {
-  const insurances = resource.children('insurance');
-  const insurance = insurances.find((i) => i.boolean('focal') === true) ?? insurances[0];
+  const insurance = focalInsurance(resource);
   if (!insurance) {
     scope.missing('Claim.insurance', 'the policy billed');
     return {};
@@ -113,11 +136,25 @@ export function insuranceOf(resource: Element, scope: Scope): InsuranceReading {
   const preAuth = insurance.strings('preAuthRef')[0];
   const priorAuthorization = preAuth !== undefined && preAuth.length <= 50 ? preAuth : undefined;
   const followed = scope.follow(insurance.child('coverage'), ['Coverage']);
-  const coverage = followed.resource;
-  if (!coverage) {
-    scope.missing(`${insurance.path}.coverage`, 'the member id and relationship: the Coverage in the same bundle or contained');
-    return {};
-  }
+  // What came with the claim wins; the store stands in only for a Coverage named by reference alone.
+  const policy = followed.resource
+    ? policyFromResource(followed.resource, resource, insurance, scope)
+    : policyFromRecord(scope.known?.coverage(followed.ref), insurance, scope);
+  if (!policy) return {};
+  return {
+    payer: policy.payer,
+    subscriber: { ...policy.subscriber, ...(followed.ref ? { coverage: followed.ref } : {}) },
+    ...(priorAuthorization ? { priorAuthorization } : {}),
+  };
+}
+
+function focalInsurance(resource: Element): Element | undefined {
+  const insurances = resource.children('insurance');
+  return insurances.find((i) => i.boolean('focal') === true) ?? insurances[0];
+}
+
+/** The policy from the FHIR Coverage contained in the claim or in its bundle. */
+function policyFromResource(coverage: Element, resource: Element, insurance: Element, scope: Scope): Policy | undefined {
   const reading = payerOf(coverage, scope);
   let payer = reading.payer;
   if (!payer) {
@@ -128,9 +165,7 @@ export function insuranceOf(resource: Element, scope: Scope): InsuranceReading {
     else scope.missing(`${insurance.path}.coverage.resolve().payor`, reading.missing);
   }
   const memberId = memberIdOf(coverage, scope.context);
-  if (!memberId || memberId.length > 80) {
-    scope.missing(`${insurance.path}.coverage.resolve().subscriberId`, `the member id, up to 80 characters: ${MEMBER_ID_SOURCES}`);
-  }
+  const memberIdFits = checkMemberId(memberId, insurance, scope);
   // FHIR Coverage.relationship absent means the beneficiary is the subscriber.
   const relationship = SUBSCRIBER_RELATIONSHIPS[relationshipOf(coverage) ?? 'self']!;
   const holder = relationship === 'self' ? undefined : subscriberPerson(coverage, scope);
@@ -139,9 +174,8 @@ export function insuranceOf(resource: Element, scope: Scope): InsuranceReading {
   }
   const holderBirthDate = holder ? readDate(holder.person, 'birthDate') : undefined;
   const groupNumber = groupNumberOf(coverage, coverageClass(coverage, 'group').value);
-  const order = coverage.number('order');
-  const payerResponsibility = order !== undefined ? RESPONSIBILITY[order] : undefined;
-  if (!payer || !memberId || memberId.length > 80 || (relationship !== 'self' && !holder)) return {};
+  const payerResponsibility = responsibilityOf(coverage.number('order'));
+  if (!payer || !memberId || !memberIdFits || (relationship !== 'self' && !holder)) return undefined;
   return {
     payer,
     subscriber: {
@@ -151,10 +185,80 @@ export function insuranceOf(resource: Element, scope: Scope): InsuranceReading {
       ...(holderBirthDate ? { birthDate: holderBirthDate } : {}),
       ...(groupNumber ? { groupNumber } : {}),
       ...(payerResponsibility ? { payerResponsibility } : {}),
-      ...(followed.ref ? { coverage: followed.ref } : {}),
     },
-    ...(priorAuthorization ? { priorAuthorization } : {}),
   };
+}
+
+/**
+ * The policy from the canonical Coverage synced before, under the same rules as a FHIR one. The
+ * Coverage relationship codes a claim has no code for (parent, common, injured) bill as other.
+ */
+function policyFromRecord(coverage: EntityData<'Coverage'> | undefined, insurance: Element, scope: Scope): Policy | undefined {
+  if (!coverage) {
+    scope.missing(`${insurance.path}.coverage`, COVERAGE_SOURCES);
+    return undefined;
+  }
+  const { payer, memberId, groupNumber, insuranceType } = coverage;
+  const memberIdFits = checkMemberId(memberId, insurance, scope);
+  const relationship = SUBSCRIBER_RELATIONSHIPS[coverage.relationship ?? 'self']!;
+  const holder = relationship === 'self' ? undefined : coverage.subscriber;
+  if (relationship !== 'self' && !holder) {
+    scope.missing(
+      `${insurance.path}.coverage.resolve().subscriber`,
+      'the subscriber’s name, when the patient is not the subscriber: the Coverage synced before (Coverage records) names none',
+    );
+  }
+  const payerResponsibility = responsibilityOf(coverage.order);
+  if (!memberIdFits || (relationship !== 'self' && !holder)) return undefined;
+  return {
+    payer,
+    subscriber: {
+      memberId,
+      relationship,
+      ...(holder ? { name: holder.name } : {}),
+      ...(holder?.birthDate ? { birthDate: holder.birthDate } : {}),
+      ...(groupNumber ? { groupNumber } : {}),
+      ...(insuranceType ? { insuranceType } : {}),
+      ...(payerResponsibility ? { payerResponsibility } : {}),
+    },
+  };
+}
+
+/** 837 NM109 takes a member id of up to 80 characters; reports one that is absent or longer. */
+function checkMemberId(memberId: string | undefined, insurance: Element, scope: Scope): boolean {
+  if (memberId && memberId.length <= MAX_MEMBER_ID) return true;
+  scope.missing(`${insurance.path}.coverage.resolve().subscriberId`, `the member id, up to ${MAX_MEMBER_ID} characters: ${MEMBER_ID_SOURCES}`);
+  return false;
+}
+
+function responsibilityOf(order: number | undefined): Claim['subscriber']['payerResponsibility'] {
+  return order !== undefined ? RESPONSIBILITY[order] : undefined;
+}
+
+/** A Claim's Patient or focal Coverage that is named by reference alone: the store must supply it. */
+export interface PartyLookup {
+  entity: KnownEntity;
+  ref: ExternalRef;
+}
+
+/**
+ * What a caller should look up in the store before mapping this resource: the Claim's Patient and
+ * focal Coverage when neither contained nor in `bundle`. Empty for anything else, and for a Claim
+ * that carries its parties, so such claims map at once. Reads references only, as `mapResource`
+ * will (same rules, same focal insurance), and reports nothing: the mapping reports what it must.
+ */
+export function partyLookupsOf(resource: unknown, context: MappingContext, bundle?: BundleIndex): PartyLookup[] {
+  if (!isObject(resource) || resource.resourceType !== 'Claim') return [];
+  const claim = new Element(resource, 'Claim', []);
+  const refs = new References(context, claim, bundle);
+  const lookups: PartyLookup[] = [];
+  const wanted = (entity: KnownEntity, el: Element | undefined) => {
+    const followed = refs.follow(el, [entity]);
+    if (!followed.resource && followed.ref) lookups.push({ entity, ref: followed.ref });
+  };
+  wanted('Patient', claim.child('patient'));
+  wanted('Coverage', focalInsurance(claim)?.child('coverage'));
+  return lookups;
 }
 
 /** 837P loop 2310B: the care team member in the `primary` role, when not the billing provider. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CONTEXT, expectMapped, expectNoValuesQuoted, expectRejected, only } from '../fixtures/expectations.js';
 import { copy, fixture, hl7 } from '../fixtures/load.js';
-import { mapBundle, mapResource } from './index.js';
+import type { EntityData } from '../../../core/sdk/index.js';
+import { indexBundle, KnownRecords, mapBundle, mapResource, partyLookupsOf } from './index.js';
 import type { MappedResource } from './types.js';
 
 type Json = Record<string, any>;
@@ -73,8 +74,8 @@ describe('Claim (professional)', () => {
     const result = expectRejected(mapResource(claim, CONTEXT));
     expect(result.reasons).toEqual([
       'Claim.provider: required by the canonical Claim (an NPI: a us-npi identifier on the reference, or the referenced resource in the same bundle)',
-      'Claim.patient: required by the canonical Claim (the patient’s name: the Patient, with a name, in the same bundle or contained)',
-      'Claim.insurance[0].coverage: required by the canonical Claim (the member id and relationship: the Coverage in the same bundle or contained)',
+      'Claim.patient: required by the canonical Claim (the patient’s name: the Patient, with a name, in the same bundle, contained, or synced before (Patient records))',
+      'Claim.insurance[0].coverage: required by the canonical Claim (the member id and relationship: the Coverage in the same bundle, contained, or synced before (Coverage records))',
       'Claim.diagnosis[0]: no ICD-10-CM code: in diagnosisCodeableConcept, or in a referenced Condition in the same bundle',
       // What was left out on the way comes after the reasons.
       'Claim.careTeam[0].provider: no NPI for the rendering provider; left out',
@@ -303,8 +304,8 @@ describe('Claim: the HL7 examples and Synthea', () => {
     expect(expectRejected(mapResource(hl7('Claim-100150'), CONTEXT)).reasons).toEqual([
       'Claim.type: only professional and institutional claims have a canonical form (837P, 837I)',
       'Claim.provider: required by the canonical Claim (an NPI: a us-npi identifier on the reference, or the referenced resource in the same bundle)',
-      'Claim.patient: required by the canonical Claim (the patient’s name: the Patient, with a name, in the same bundle or contained)',
-      'Claim.insurance[0].coverage: required by the canonical Claim (the member id and relationship: the Coverage in the same bundle or contained)',
+      'Claim.patient: required by the canonical Claim (the patient’s name: the Patient, with a name, in the same bundle, contained, or synced before (Patient records))',
+      'Claim.insurance[0].coverage: required by the canonical Claim (the member id and relationship: the Coverage in the same bundle, contained, or synced before (Coverage records))',
       'Claim.diagnosis[0]: no ICD-10-CM code: in diagnosisCodeableConcept, or in a referenced Condition in the same bundle',
     ]);
   });
@@ -328,7 +329,7 @@ describe('Claim: the HL7 examples and Synthea', () => {
       expect(claim.reasons).toEqual(
         expect.arrayContaining([
           'Claim.provider: required by the canonical Claim (an NPI: a us-npi identifier on the reference, or the referenced resource in the same bundle)',
-          'Claim.insurance[0].coverage: required by the canonical Claim (the member id and relationship: the Coverage in the same bundle or contained)',
+          'Claim.insurance[0].coverage: required by the canonical Claim (the member id and relationship: the Coverage in the same bundle, contained, or synced before (Coverage records))',
         ]),
       );
       expectNoValuesQuoted(claim.reasons, ['Kreiger', 'Clemente', '1984-07-02']);
@@ -399,5 +400,144 @@ describe('Claim: service facility', () => {
       location: { system: 'riverside-epic', id: 'Location/east' },
     });
     expect(record.placeOfService).toBe('11');
+  });
+});
+
+describe('Claim: a Patient and Coverage synced before', () => {
+  const PATIENT_ID = '5f1c2a9e-7b1d-4c55-9a0e-2d6f3b8c1a01';
+  const COVERAGE_ID = '0b7e8d22-4c61-4f3a-8d7e-6a2b9f1c3d02';
+  const patientRef = { system: 'riverside-epic', id: `Patient/${PATIENT_ID}` };
+  const coverageRef = { system: 'riverside-epic', id: `Coverage/${COVERAGE_ID}` };
+
+  /** The canonical records the bundle's Patient and Coverage became, as an earlier sync stored them. */
+  function synced(): { patient: EntityData<'Patient'>; coverage: EntityData<'Coverage'> } {
+    const { entries } = mapBundle(copy(BUNDLE), CONTEXT);
+    const recordOf = (type: string) => expectMapped(entries.find((e) => e.result.resourceType === type)!.result).records[0]!.record;
+    return { patient: recordOf('Patient') as EntityData<'Patient'>, coverage: recordOf('Coverage') as EntityData<'Coverage'> };
+  }
+
+  function knownOf(records: { patient?: EntityData<'Patient'>; coverage?: EntityData<'Coverage'> }): KnownRecords {
+    const known = new KnownRecords();
+    if (records.patient) known.add('Patient', patientRef, records.patient);
+    if (records.coverage) known.add('Coverage', coverageRef, records.coverage);
+    return known;
+  }
+
+  /** The bundle's Claim as an EHR serves it on its own: parties by id, the provider's NPI on its reference, a coded diagnosis. */
+  function claimById(): Json {
+    const claim = copy(resourceOf(BUNDLE, 'Claim'));
+    claim.patient = { reference: `Patient/${PATIENT_ID}` };
+    claim.insurance[0].coverage = { reference: `Coverage/${COVERAGE_ID}` };
+    claim.provider = { reference: 'Organization/riverside-family-medicine', identifier: { system: 'http://hl7.org/fhir/sid/us-npi', value: '1842107330' } };
+    claim.careTeam = [];
+    claim.diagnosis[0] = { sequence: 1, diagnosisCodeableConcept: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'E11.9' }] } };
+    return claim;
+  }
+
+  it('fills the patient, payer and subscriber from the records, as the bundle would have', () => {
+    const { record } = only(mapResource(claimById(), CONTEXT, undefined, knownOf(synced())), 'Claim');
+    const fromBundle = only(claimWith(), 'Claim').record;
+
+    expect(record.patient).toEqual({
+      name: { family: 'Whitfield', given: ['Anaya', 'June'], use: 'official' },
+      birthDate: '1971-09-02',
+      gender: 'female',
+      address: { use: 'home', line: ['88 Bluebonnet Trail'], city: 'Austin', state: 'TX', postalCode: '78745', country: 'US' },
+      record: patientRef,
+    });
+    expect(record.payer).toEqual({ name: 'Sunrise Health Plan', organization: { system: 'riverside-epic', id: 'Organization/sunrise-health-plan' } });
+    expect(record.subscriber).toEqual({ memberId: 'SHP884120553', relationship: 'self', groupNumber: 'GRP-22870', payerResponsibility: 'primary', coverage: coverageRef });
+    expect({ patient: record.patient, payer: record.payer, subscriber: record.subscriber }).toEqual({
+      patient: fromBundle.patient,
+      payer: fromBundle.payer,
+      subscriber: fromBundle.subscriber,
+    });
+  });
+
+  it('a dependent: the Coverage record’s subscriber and order; relationships a claim has no code for bill as other', () => {
+    const { patient, coverage } = synced();
+    const dependent: EntityData<'Coverage'> = {
+      ...coverage,
+      relationship: 'parent',
+      order: 2,
+      insuranceType: 'CI',
+      subscriber: { name: { family: 'Whitfield', given: ['Marcus'] }, birthDate: '1968-01-30' },
+    };
+    const { record } = only(mapResource(claimById(), CONTEXT, undefined, knownOf({ patient, coverage: dependent })), 'Claim');
+    expect(record.subscriber).toEqual({
+      memberId: 'SHP884120553',
+      relationship: 'other',
+      name: { family: 'Whitfield', given: ['Marcus'] },
+      birthDate: '1968-01-30',
+      groupNumber: 'GRP-22870',
+      insuranceType: 'CI',
+      payerResponsibility: 'secondary',
+      coverage: coverageRef,
+    });
+  });
+
+  it('keeps the rules: a dependent’s Coverage record without a subscriber is not billed, nor a member id over 80 characters', () => {
+    const { patient, coverage } = synced();
+    const spouse = expectRejected(mapResource(claimById(), CONTEXT, undefined, knownOf({ patient, coverage: { ...coverage, relationship: 'spouse' } })));
+    expect(spouse.reasons).toEqual([
+      'Claim.insurance[0].coverage.resolve().subscriber: required by the canonical Claim (the subscriber’s name, when the patient is not the subscriber: the Coverage synced before (Coverage records) names none)',
+    ]);
+    const long = expectRejected(mapResource(claimById(), CONTEXT, undefined, knownOf({ patient, coverage: { ...coverage, memberId: 'M'.repeat(81) } })));
+    expect(long.reasons).toEqual([
+      'Claim.insurance[0].coverage.resolve().subscriberId: required by the canonical Claim (the member id, up to 80 characters: an identifier in the member-id system(s), an identifier of type MB, or subscriberId)',
+    ]);
+  });
+
+  it('what came with the claim wins over the store: a contained Patient and Coverage are read, not the records', () => {
+    const claim = claimById();
+    claim.contained = [
+      { ...resourceOf(BUNDLE, 'Patient'), id: 'pat', name: [{ family: 'Contained', given: ['Casey'] }] },
+      { ...resourceOf(BUNDLE, 'Coverage'), id: 'cov', subscriberId: 'CONTAINED-1', identifier: [], payor: [{ display: 'Contained Plan' }] },
+    ];
+    claim.patient = { reference: '#pat' };
+    claim.insurance[0].coverage = { reference: '#cov' };
+    const { record } = only(mapResource(claim, CONTEXT, undefined, knownOf(synced())), 'Claim');
+    expect(record.patient.name).toEqual({ family: 'Contained', given: ['Casey'] });
+    expect(record.payer).toEqual({ name: 'Contained Plan' });
+    expect(record.subscriber.memberId).toBe('CONTAINED-1');
+  });
+
+  it('and a Patient in the same bundle wins over its record', () => {
+    const bundle = copy(BUNDLE);
+    resourceOf(bundle, 'Patient').name = [{ family: 'Bundled', given: ['Blair'] }];
+    const result = mapResource(resourceOf(bundle, 'Claim'), CONTEXT, indexBundle(bundle.entry), knownOf(synced()));
+    expect(only(result, 'Claim').record.patient.name).toEqual({ family: 'Bundled', given: ['Blair'] });
+  });
+
+  it('a Patient and Coverage neither at hand nor synced: rejected, saying where they may come from, quoting nothing', () => {
+    const { patient, coverage } = synced();
+    const someoneElse = knownOf({ coverage }).add('Patient', { system: 'riverside-epic', id: 'Patient/someone-else' }, patient);
+    const result = expectRejected(mapResource(claimById(), CONTEXT, undefined, someoneElse));
+    expect(result.reasons).toEqual([
+      'Claim.patient: required by the canonical Claim (the patient’s name: the Patient, with a name, in the same bundle, contained, or synced before (Patient records))',
+    ]);
+    const neither = expectRejected(mapResource(claimById(), CONTEXT));
+    expect(neither.reasons).toEqual([
+      'Claim.patient: required by the canonical Claim (the patient’s name: the Patient, with a name, in the same bundle, contained, or synced before (Patient records))',
+      'Claim.insurance[0].coverage: required by the canonical Claim (the member id and relationship: the Coverage in the same bundle, contained, or synced before (Coverage records))',
+    ]);
+    expectNoValuesQuoted([...result.reasons, ...neither.reasons], ['Whitfield', '1971-09-02', 'SHP884120553', PATIENT_ID, COVERAGE_ID]);
+  });
+
+  it('partyLookupsOf names what a caller must look up: parties by reference alone, of the focal insurance, and nothing else', () => {
+    const claim = claimById();
+    claim.insurance = [{ sequence: 1, coverage: { reference: 'Coverage/other' } }, { sequence: 2, focal: true, coverage: { reference: `Coverage/${COVERAGE_ID}` } }];
+    expect(partyLookupsOf(claim, CONTEXT)).toEqual([
+      { entity: 'Patient', ref: patientRef },
+      { entity: 'Coverage', ref: coverageRef },
+    ]);
+    // In the bundle, contained, or not a Claim: nothing to look up.
+    const bundle = copy(BUNDLE);
+    expect(partyLookupsOf(resourceOf(bundle, 'Claim'), CONTEXT, indexBundle(bundle.entry))).toEqual([]);
+    const contained = claimById();
+    contained.contained = [{ resourceType: 'Patient', id: 'pat', name: [{ family: 'Contained' }] }];
+    contained.patient = { reference: '#pat' };
+    expect(partyLookupsOf(contained, CONTEXT)).toEqual([{ entity: 'Coverage', ref: coverageRef }]);
+    expect(partyLookupsOf(resourceOf(BUNDLE, 'Patient'), CONTEXT)).toEqual([]);
   });
 });

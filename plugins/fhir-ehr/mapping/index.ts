@@ -7,6 +7,7 @@ import { CHARGE_ITEM_NOT_MAPPED, mapClaim } from './claim.js';
 import { mapCoverage } from './coverage.js';
 import { Element, isObject, type JsonObject } from './element.js';
 import { mapEncounter } from './encounter.js';
+import { KnownRecords } from './known-records.js';
 import { mapLocation, mapOrganization } from './organization.js';
 import { mapPatient } from './patient.js';
 import { PRACTITIONER_ROLE_NOT_MAPPED, mapPractitioner } from './practitioner.js';
@@ -43,8 +44,10 @@ export const mappedResourceTypes: readonly string[] = Object.keys(MAPPERS);
 /**
  * Maps one FHIR resource. `bundle` is the index of the bundle it came in (from `mapBundle`), so
  * references to resources in the same bundle resolve and their content can fill the record.
+ * `known` holds canonical records already in the store (a Claim's Patient and Coverage synced
+ * before, see `partyLookupsOf`), read only when a target is neither contained nor in the bundle.
  */
-export function mapResource(resource: unknown, context: MappingContext, bundle?: BundleIndex): MappedResource {
+export function mapResource(resource: unknown, context: MappingContext, bundle?: BundleIndex, known?: KnownRecords): MappedResource {
   if (!isObject(resource)) return { outcome: 'rejected', reasons: ['resource: expected a JSON object'] };
   const resourceType = resource.resourceType;
   if (typeof resourceType !== 'string' || resourceType === '') {
@@ -69,7 +72,7 @@ export function mapResource(resource: unknown, context: MappingContext, bundle?:
   }
 
   const root = new Element(resource, resourceType, []);
-  const scope = new Scope(root, context, mapper.entity, bundle);
+  const scope = new Scope(root, context, mapper.entity, bundle, known);
   if (id === undefined) {
     scope.reject(`${resourceType}.id`, rawId === undefined ? `required: the record is keyed by ${resourceType}/<id>` : 'not a FHIR id (1-64 letters, digits, - and .)');
   }
@@ -121,4 +124,6 @@ export function mapBundle(bundle: unknown, context: MappingContext): { entries: 
   return { entries, reasons: [] };
 }
 
-export { indexBundle, type BundleIndex };
+export { indexBundle, KnownRecords, type BundleIndex };
+export { partyLookupsOf, type PartyLookup } from './claim-parties.js';
+export type { KnownEntity } from './known-records.js';

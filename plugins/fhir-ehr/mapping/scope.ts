@@ -3,6 +3,7 @@
  * reasons (the resource cannot become a record) and problems (something was left out).
  */
 import type { Element } from './element.js';
+import type { KnownRecords } from './known-records.js';
 import { References, type BundleIndex, type Followed } from './references.js';
 import type { MappingContext, MappedEntity } from './types.js';
 
@@ -16,6 +17,8 @@ export class Scope {
     readonly context: MappingContext,
     readonly entity: MappedEntity,
     bundle?: BundleIndex,
+    /** Records already in the store, read when a reference's target is not in hand. */
+    readonly known?: KnownRecords,
   ) {
     this.refs = new References(context, resource, bundle);
   }
