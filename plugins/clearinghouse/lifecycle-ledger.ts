@@ -138,7 +138,8 @@ export class ClaimLifecycleLedger {
   /**
    * Loads, in a few queries, the lookups and lifecycles that `match` will need for a transaction
    * set's records: without it an 835 of thousands of payments (or a 277CA of thousands of claims)
-   * costs two database round trips per claim.
+   * costs two database round trips per claim. (A 999 or TA1 names its claims through one lookup
+   * per set or file; their lifecycles are loaded the same way when it is matched.)
    */
   async prefetch(records: readonly { entity: string; record: unknown }[]): Promise<void> {
     const keys = new Set<string>();
@@ -157,18 +158,27 @@ export class ClaimLifecycleLedger {
       // Absent ones too: an answer about a claim this connector never sent needs no second look.
       for (const key of chunk) this.known.set(key, found.get(key));
     }
-    const byTenant = new Map<string, string[]>();
+    const ids: string[] = [];
     for (const key of keys) {
       const pointer = this.known.get(key) as ClaimPointer | undefined;
-      if (pointer === undefined) continue;
-      const id = this.follow(pointer);
+      if (pointer !== undefined) ids.push(this.follow(pointer));
+    }
+    await this.loadLifecycles(ids);
+  }
+
+  /** Reads the lifecycles of these claims not read yet: one query per tenant and PREFETCH_CHUNK claims. */
+  private async loadLifecycles(ids: readonly string[]): Promise<void> {
+    const byTenant = new Map<string, string[]>();
+    for (const id of new Set(ids)) {
       if (this.lifecycles.has(id)) continue;
       const tenant = this.tenantOf(id);
-      byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), id]);
+      let list = byTenant.get(tenant);
+      if (!list) byTenant.set(tenant, (list = []));
+      list.push(id);
     }
-    for (const [tenant, ids] of byTenant) {
-      for (let start = 0; start < ids.length; start += PREFETCH_CHUNK) {
-        const chunk = ids.slice(start, start + PREFETCH_CHUNK);
+    for (const [tenant, unread] of byTenant) {
+      for (let start = 0; start < unread.length; start += PREFETCH_CHUNK) {
+        const chunk = unread.slice(start, start + PREFETCH_CHUNK);
         const found = await this.ctx.forTenant(tenant).findMany('ClaimLifecycle', chunk.map((id) => ({ system: CLAIM_LIFECYCLE_SYSTEM, id })));
         for (const id of chunk) this.lifecycles.set(id, (found.get(`${CLAIM_LIFECYCLE_SYSTEM}|${id}`)?.data as Lifecycle | undefined) ?? null);
       }
@@ -276,6 +286,7 @@ export class ClaimLifecycleLedger {
     }
     if (!interchange || !claimIds?.length) return undefined;
     const ids = claimIds.map((pointer) => this.follow(pointer));
+    await this.loadLifecycles(ids);
     const answered = interchange;
     return async () => {
       // An accepting TA1 says only that the envelope was readable: the 999 is still to come.
@@ -325,7 +336,9 @@ export class ClaimLifecycleLedger {
   private async currentClaimsOf(file: OpenFile): Promise<[string, Lifecycle][]> {
     const pointers = (await this.getState<ClaimPointer[]>(`lifecycle:file:${controlKey(file.interchangeControlNumber)}`)) ?? [];
     const out: [string, Lifecycle][] = [];
-    for (const id of pointers.map((pointer) => this.follow(pointer))) {
+    const ids = pointers.map((pointer) => this.follow(pointer));
+    await this.loadLifecycles(ids);
+    for (const id of ids) {
       const lifecycle = await this.lifecycle(id);
       if (lifecycle && controlKey(lifecycle.submission.interchangeControlNumber) === controlKey(file.interchangeControlNumber)) out.push([id, lifecycle]);
     }
