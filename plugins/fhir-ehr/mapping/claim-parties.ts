@@ -176,17 +176,7 @@ function policyFromResource(coverage: Element, resource: Element, insurance: Ele
   const groupNumber = groupNumberOf(coverage, coverageClass(coverage, 'group').value);
   const payerResponsibility = responsibilityOf(coverage.number('order'));
   if (!payer || !memberId || !memberIdFits || (relationship !== 'self' && !holder)) return undefined;
-  return {
-    payer,
-    subscriber: {
-      memberId,
-      relationship,
-      ...(holder ? { name: holder.name } : {}),
-      ...(holderBirthDate ? { birthDate: holderBirthDate } : {}),
-      ...(groupNumber ? { groupNumber } : {}),
-      ...(payerResponsibility ? { payerResponsibility } : {}),
-    },
-  };
+  return policyOf(payer, { memberId, relationship, name: holder?.name, birthDate: holderBirthDate, groupNumber, payerResponsibility });
 }
 
 /**
@@ -210,18 +200,17 @@ function policyFromRecord(coverage: EntityData<'Coverage'> | undefined, insuranc
   }
   const payerResponsibility = responsibilityOf(coverage.order);
   if (!memberIdFits || (relationship !== 'self' && !holder)) return undefined;
-  return {
-    payer,
-    subscriber: {
-      memberId,
-      relationship,
-      ...(holder ? { name: holder.name } : {}),
-      ...(holder?.birthDate ? { birthDate: holder.birthDate } : {}),
-      ...(groupNumber ? { groupNumber } : {}),
-      ...(insuranceType ? { insuranceType } : {}),
-      ...(payerResponsibility ? { payerResponsibility } : {}),
-    },
-  };
+  return policyOf(payer, { memberId, relationship, name: holder?.name, birthDate: holder?.birthDate, groupNumber, insuranceType, payerResponsibility });
+}
+
+type Subscriber = Policy['subscriber'];
+type OptionalParts = { [K in Exclude<keyof Subscriber, 'memberId' | 'relationship'>]?: Subscriber[K] | undefined };
+
+/** The policy billed, with the subscriber's optional fields only when they have a value. */
+function policyOf(payer: Claim['payer'], parts: Pick<Subscriber, 'memberId' | 'relationship'> & OptionalParts): Policy {
+  const subscriber = { ...parts } as Record<string, unknown>;
+  for (const key of Object.keys(subscriber)) if (subscriber[key] === undefined || subscriber[key] === '') delete subscriber[key];
+  return { payer, subscriber: subscriber as Subscriber };
 }
 
 /** 837 NM109 takes a member id of up to 80 characters; reports one that is absent or longer. */
