@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { FileTransport } from '../../connectors/files/types.js';
 import type { HttpClient } from '../../connectors/http/types.js';
 import { FieldCoverageCounter } from '../model/field-paths.js';
+import { naturalKey } from '../store/ids.js';
 import { validateEntity, type EntityName } from '../model/index.js';
 import { PermanentError } from '../errors.js';
 import type { EmitResult, ExternalRef, PluginContext, TenantInfo, TenantScope } from '../sdk/types.js';
@@ -116,7 +117,7 @@ export function createPluginContext(options: PluginContextOptions): PluginContex
     const earlier = pending.map((commit) => commit.landed);
     if (!records.length && !rejects.length && !state.size && !ledger.length) return allLanded(earlier);
     const batch: CommitBatch = { records, rejects, state: [...state.values()], ledger };
-    const entry: PendingCommit = { keys: new Set(records.map(recordKeyOf)), state, ledger, landed: Promise.resolve() };
+    const entry: PendingCommit = { keys: new Set(records.map((r) => naturalKey(r.tenant, r.type, r.externalSystem, r.externalId))), state, ledger, landed: Promise.resolve() };
     records = [];
     rejects = [];
     state = new Map();
@@ -276,10 +277,6 @@ interface PendingCommit {
   state: Map<string, StateWrite>;
   ledger: LedgerEntry[];
   landed: Promise<void>;
-}
-
-function recordKeyOf(record: RecordInput): string {
-  return `${record.tenant}\u0000${record.type}\u0000${record.externalSystem}\u0000${record.externalId}`;
 }
 
 /** Waits for every commit to settle, then fails with the first failure among them, if any. */

@@ -62,3 +62,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
+
+/** Separates the parts of an in-memory key: PostgreSQL text cannot hold NUL, so no real value contains it. */
+export const KEY_SEPARATOR = '\u0000';
+
+/** A record's natural key (tenant, type, external system and id) as one string, for maps and sets. */
+export function naturalKey(tenant: string, type: string, externalSystem: string, externalId: string): string {
+  return tenant + KEY_SEPARATOR + type + KEY_SEPARATOR + externalSystem + KEY_SEPARATOR + externalId;
+}

@@ -1,6 +1,6 @@
 import { ConfigurationError, InputError, NotFoundError, TransientError } from '../errors.js';
 import { canonicalJson, sha256Hex } from './hash.js';
-import { isUuid, uuidv7 } from './ids.js';
+import { isUuid, KEY_SEPARATOR, naturalKey, uuidv7 } from './ids.js';
 import { migrate } from './migrate.js';
 import type { SqlDriver, SqlExecutor } from './sql.js';
 import { GroupCommit } from './group-commit.js';
@@ -536,14 +536,8 @@ interface PreparedRecord {
 /** New records (in this process) before the first refresh of the records table's statistics. */
 const ANALYZE_AFTER_CREATED = 5000;
 
-const KEY_SEPARATOR = '\u0000'; // PostgreSQL text cannot hold NUL, so no real value contains it.
-
-function recordKey(tenant: string, type: string, externalSystem: string, externalId: string): string {
-  return tenant + KEY_SEPARATOR + type + KEY_SEPARATOR + externalSystem + KEY_SEPARATOR + externalId;
-}
-
 function changeKey(change: RecordChange): string {
-  return recordKey(change.tenant, change.type, change.externalSystem, change.externalId);
+  return naturalKey(change.tenant, change.type, change.externalSystem, change.externalId);
 }
 
 /**
@@ -555,7 +549,7 @@ function prepareRecords(records: RecordInput[]): PreparedRecord[] {
   const byKey = new Map<string, PreparedRecord>();
   for (let i = 0; i < records.length; i++) {
     const input = records[i]!;
-    const key = recordKey(input.tenant, input.type, input.externalSystem, input.externalId);
+    const key = naturalKey(input.tenant, input.type, input.externalSystem, input.externalId);
     let json: string;
     try {
       json = canonicalJson(input.data);

@@ -24,8 +24,6 @@ import {
 
 
 const OPEN_FILES = 'lifecycle:open-files';
-/** Lookups asked of the store at once by `prefetch`. */
-const PREFETCH_CHUNK = 1000;
 const FINISHED: ReadonlySet<Lifecycle['state']> = new Set(['rejected', 'paid', 'partially-paid', 'denied']);
 
 /** A submitted file still waiting for its 999 or for payer answers to its claims. */
@@ -152,11 +150,10 @@ export class ClaimLifecycleLedger {
       else if (entity === 'Remittance') for (const payment of (record as EntityData<'Remittance'>).claimPayments) want(payment.patientControlNumber);
     }
     const unread = [...keys].filter((key) => !this.known.has(key));
-    for (let start = 0; start < unread.length; start += PREFETCH_CHUNK) {
-      const chunk = unread.slice(start, start + PREFETCH_CHUNK);
-      const found = await this.ctx.state.getMany(chunk);
+    if (unread.length) {
+      const found = await this.ctx.state.getMany(unread);
       // Absent ones too: an answer about a claim this connector never sent needs no second look.
-      for (const key of chunk) this.known.set(key, found.get(key));
+      for (const key of unread) this.known.set(key, found.get(key));
     }
     const ids: string[] = [];
     for (const key of keys) {
@@ -166,7 +163,7 @@ export class ClaimLifecycleLedger {
     await this.loadLifecycles(ids);
   }
 
-  /** Reads the lifecycles of these claims not read yet: one query per tenant and PREFETCH_CHUNK claims. */
+  /** Reads the lifecycles of these claims not read yet: one lookup per tenant (the store asks 1,000 at a time). */
   private async loadLifecycles(ids: readonly string[]): Promise<void> {
     const byTenant = new Map<string, string[]>();
     for (const id of new Set(ids)) {
@@ -177,11 +174,8 @@ export class ClaimLifecycleLedger {
       list.push(id);
     }
     for (const [tenant, unread] of byTenant) {
-      for (let start = 0; start < unread.length; start += PREFETCH_CHUNK) {
-        const chunk = unread.slice(start, start + PREFETCH_CHUNK);
-        const found = await this.ctx.forTenant(tenant).findMany('ClaimLifecycle', chunk.map((id) => ({ system: CLAIM_LIFECYCLE_SYSTEM, id })));
-        for (const id of chunk) this.lifecycles.set(id, (found.get(`${CLAIM_LIFECYCLE_SYSTEM}|${id}`)?.data as Lifecycle | undefined) ?? null);
-      }
+      const found = await this.ctx.forTenant(tenant).findMany('ClaimLifecycle', unread.map((id) => ({ system: CLAIM_LIFECYCLE_SYSTEM, id })));
+      for (const id of unread) this.lifecycles.set(id, (found.get(`${CLAIM_LIFECYCLE_SYSTEM}|${id}`)?.data as Lifecycle | undefined) ?? null);
     }
   }
 
