@@ -9,6 +9,12 @@ export interface Delimiters {
   segment: string;
 }
 
+/** Where a header lies in its file, for error messages. */
+interface HeaderPlace {
+  segmentIndex?: number;
+  offset?: number;
+}
+
 /** The ISA segment is fixed-width: 106 characters including its terminator. */
 export const ISA_LENGTH = 106;
 
@@ -27,20 +33,15 @@ export const DEFAULT_DELIMITERS: Readonly<Delimiters> = Object.freeze({
  * characters of the ISA segment (more is fine). Only the first three characters are ever quoted in
  * an error: the rest of a file may carry PHI.
  */
-export function readDelimiters(header: string, where: { segmentIndex?: number; offset?: number } = {}): Delimiters {
+export function readDelimiters(header: string, where: HeaderPlace = {}): Delimiters {
   if (!header.startsWith('ISA')) {
     throw new InputError(`not an X12 interchange: it starts with ${JSON.stringify(header.slice(0, 3))}, not ISA`, [
       { path: '/', message: 'an X12 interchange starts with an ISA segment' },
     ]);
   }
-  // Named only when something is wrong: a file of many interchanges reads a header per interchange.
-  const segment = () => {
-    const at = where.offset === undefined ? '' : ` at byte ${where.offset}`;
-    return where.segmentIndex === undefined ? 'ISA' : `segment ${where.segmentIndex} (ISA)${at}`;
-  };
   const element = header[3];
   if (element === undefined || isAlphanumeric(element) || element === ' ' || element === '\r' || element === '\n') {
-    throw new InputError(`${segment()}: no valid element separator after ISA`, [{ path: '/ISA', message: 'bad element separator' }]);
+    throw new InputError(`${headerName(where)}: no valid element separator after ISA`, [{ path: '/ISA', message: 'bad element separator' }]);
   }
   let componentAt: number;
   if (header.length >= ISA_LENGTH && separatorsInPlace(header, element)) {
@@ -55,7 +56,7 @@ export function readDelimiters(header: string, where: { segmentIndex?: number; o
       if (count === 15) componentAt = position + 1;
     }
     if (componentAt === -1 || componentAt + 1 >= header.length) {
-      throw new InputError(`${segment()}: the ISA header is not 106 characters with 16 elements (truncated or not X12)`, [
+      throw new InputError(`${headerName(where)}: the ISA header is not 106 characters with 16 elements (truncated or not X12)`, [
         { path: '/ISA', message: 'malformed ISA header' },
       ]);
     }
@@ -69,8 +70,19 @@ export function readDelimiters(header: string, where: { segmentIndex?: number; o
       : undefined;
   const delimiters: Delimiters = { element, component, repetition, segment: segmentTerminator === '\r' ? '\n' : segmentTerminator };
   if (segmentTerminator === '\r') delimiters.segment = header[componentAt + 2] === '\n' ? '\n' : '\r';
-  assertDistinct(delimiters, segment);
+  assertDistinct(delimiters, where);
   return delimiters;
+}
+
+/**
+ * The header as an error names it, worked out only when something is wrong: a file of many
+ * interchanges reads a header per interchange. (Not a closure made per call either: under the
+ * TypeScript loader each function made at run time is also given its name, which costs more than
+ * reading a well-formed header.)
+ */
+function headerName(where: HeaderPlace): string {
+  const at = where.offset === undefined ? '' : ` at byte ${where.offset}`;
+  return where.segmentIndex === undefined ? 'ISA' : `segment ${where.segmentIndex} (ISA)${at}`;
 }
 
 /** Options for writing: every delimiter must differ from the others and from letters and digits. */
@@ -92,7 +104,7 @@ function separatorsInPlace(header: string, element: string): boolean {
   return true;
 }
 
-function assertDistinct(delimiters: Delimiters, segment: () => string): void {
+function assertDistinct(delimiters: Delimiters, where: HeaderPlace): void {
   const { element, component, segment: terminator, repetition } = delimiters;
   const repeated =
     element === component ||
@@ -100,7 +112,7 @@ function assertDistinct(delimiters: Delimiters, segment: () => string): void {
     component === terminator ||
     (repetition !== undefined && (repetition === element || repetition === component || repetition === terminator));
   if (repeated) {
-    throw new InputError(`${segment()}: the element, component, repetition and segment delimiters are not distinct`, [
+    throw new InputError(`${headerName(where)}: the element, component, repetition and segment delimiters are not distinct`, [
       { path: '/ISA', message: 'delimiters repeat' },
     ]);
   }

@@ -139,7 +139,7 @@ class Utf8Segment extends TokenizedSegment {
 /**
  * Ids repeat endlessly: one string per id, found by its characters, saves an allocation per
  * segment. Shared by every scanner (a file uses a few dozen ids, and they are the same from file
- * to file); direct-mapped: a colliding id simply replaces the one cached before it.
+ * to file); two-way: an id colliding with both of its slots' ids replaces the one in its first.
  */
 const ID_SHIFT = 22;
 const idKeys = new Int32Array(2 ** (32 - ID_SHIFT));
@@ -258,7 +258,7 @@ export class SegmentScanner {
    * Segments read from the current chunk, in a scratch array reused from chunk to chunk: pushing
    * a few thousand segments into a fresh array copies it a dozen times as it grows.
    */
-  private readonly pending: Segment[] = [];
+  private pending: Segment[] = [];
   private pendingLength = 0;
 
   /** The delimiters of the interchange being read; undefined before its ISA has been seen. */
@@ -318,6 +318,25 @@ export class SegmentScanner {
   readText(chunk: string, final: boolean): Segment[] {
     const nonAscii = NON_ASCII.test(chunk);
     return this.read(nonAscii ? Buffer.from(chunk, 'utf8').toString('latin1') : chunk, final, nonAscii);
+  }
+
+  /**
+   * Reads a whole input at once and hands over the scratch array itself, trimmed, rather than a copy
+   * of it: for a scanner that reads nothing after it (parseSegments).
+   */
+  readWhole(chunk: Uint8Array | string): Segment[] {
+    if (typeof chunk === 'string') {
+      const nonAscii = NON_ASCII.test(chunk);
+      this.scan(nonAscii ? Buffer.from(chunk, 'utf8').toString('latin1') : chunk, true, nonAscii);
+    } else {
+      const [text, highBytes] = latin1(chunk);
+      this.scan(text, true, highBytes);
+    }
+    const segments = this.pending;
+    segments.length = this.pendingLength;
+    this.pending = [];
+    this.pendingLength = 0;
+    return segments;
   }
 
   private read(text: string, final: boolean, highBytes: boolean): Segment[] {
@@ -449,12 +468,16 @@ function segmentId(text: string, start: number, end: number): string {
   const length = end - start;
   if (length !== 2 && length !== 3) return text.slice(start, end);
   const key = (length << 24) | (text.charCodeAt(start) << 16) | (text.charCodeAt(start + 1) << 8) | (length === 3 ? text.charCodeAt(start + 2) : 0);
+  // Two slots per id (a pair), so that two ids of one file that hash alike do not evict each other
+  // on every segment. A key is never 0 (its length is in it), the mark of an empty slot.
   const slot = Math.imul(key, 0x9e3779b1) >>> ID_SHIFT;
-  const cached = idStrings[slot]!;
-  if (idKeys[slot] === key && cached !== '') return cached;
+  if (idKeys[slot] === key) return idStrings[slot]!;
+  const pair = slot ^ 1;
+  if (idKeys[pair] === key) return idStrings[pair]!;
   const id = internalized(text.slice(start, end));
-  idKeys[slot] = key;
-  idStrings[slot] = id;
+  const into = idKeys[slot] === 0 || idKeys[pair] !== 0 ? slot : pair;
+  idKeys[into] = key;
+  idStrings[into] = id;
   return id;
 }
 
@@ -511,8 +534,7 @@ export async function* readSegments(source: SegmentSource): AsyncGenerator<Segme
 
 /** Parses a whole interchange held in memory. */
 export function parseSegments(text: string | Uint8Array): Segment[] {
-  const scanner = new SegmentScanner();
-  return typeof text === 'string' ? scanner.readText(text, true) : scanner.readBytes(text, true);
+  return new SegmentScanner().readWhole(text);
 }
 
 /**

@@ -18,6 +18,13 @@ function cents(amount: number): number {
   return Math.round(amount * 100);
 }
 
+/** The sum of a list of adjustments, in cents (0 for none). */
+function adjustmentCents(adjustments: readonly { amount: number }[] | undefined): number {
+  let sum = 0;
+  if (adjustments !== undefined) for (let k = 0; k < adjustments.length; k++) sum += cents(adjustments[k]!.amount);
+  return sum;
+}
+
 function dollars(c: number): string {
   return (c / 100).toFixed(2);
 }
@@ -169,12 +176,13 @@ export const entityRules: RuleTable = {
       description:
         'Each claim payment balances: `chargeAmount` - `paidAmount` = sum of claim and service line adjustment amounts (835 CLP03 - CLP04 = sum CAS).',
       check(remit, issues) {
-        remit.claimPayments.forEach((claim, i) => {
-          let adjusted = 0;
-          for (const adj of claim.adjustments ?? []) adjusted += cents(adj.amount);
-          for (const line of claim.serviceLinePayments ?? []) {
-            for (const adj of line.adjustments ?? []) adjusted += cents(adj.amount);
-          }
+        // Plain loops: this runs for each of the thousands of claims a payment holds.
+        const claims = remit.claimPayments;
+        for (let i = 0; i < claims.length; i++) {
+          const claim = claims[i]!;
+          let adjusted = adjustmentCents(claim.adjustments);
+          const lines = claim.serviceLinePayments;
+          if (lines !== undefined) for (let j = 0; j < lines.length; j++) adjusted += adjustmentCents(lines[j]!.adjustments);
           const difference = cents(claim.chargeAmount) - cents(claim.paidAmount);
           if (difference !== adjusted) {
             issues.push({
@@ -182,25 +190,28 @@ export const entityRules: RuleTable = {
               message: `must equal chargeAmount minus the adjustments (${dollars(cents(claim.chargeAmount) - adjusted)}) (835 claim balancing)`,
             });
           }
-        });
+        }
       },
     },
     {
       description:
         'Each service line payment balances: `chargeAmount` - `paidAmount` = sum of its adjustment amounts (835 SVC02 - SVC03 = sum CAS).',
       check(remit, issues) {
-        remit.claimPayments.forEach((claim, i) => {
-          claim.serviceLinePayments?.forEach((line, j) => {
-            let adjusted = 0;
-            for (const adj of line.adjustments ?? []) adjusted += cents(adj.amount);
+        const claims = remit.claimPayments;
+        for (let i = 0; i < claims.length; i++) {
+          const lines = claims[i]!.serviceLinePayments;
+          if (lines === undefined) continue;
+          for (let j = 0; j < lines.length; j++) {
+            const line = lines[j]!;
+            const adjusted = adjustmentCents(line.adjustments);
             if (cents(line.chargeAmount) - cents(line.paidAmount) !== adjusted) {
               issues.push({
                 path: `/claimPayments/${i}/serviceLinePayments/${j}/paidAmount`,
                 message: `must equal chargeAmount minus the adjustments (${dollars(cents(line.chargeAmount) - adjusted)}) (835 service line balancing)`,
               });
             }
-          });
-        });
+          }
+        }
       },
     },
   ],

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FileInfo, FileTransport } from '../../connectors/files/types.js';
-import { element, EnvelopeValidator, readSegments, type EnvelopeReport, type Segment, type X12Problem } from '../../connectors/x12/index.js';
+import { element, EnvelopeValidator, parseSegments, readSegmentBatches, type EnvelopeReport, type Segment, type X12Problem } from '../../connectors/x12/index.js';
 import {
   ConfigurationError,
   definePlugin,
@@ -25,7 +25,7 @@ import type { X12Envelope } from './acknowledgment-999.js';
 import { mapTa1 } from './acknowledgment-ta1.js';
 import { ClaimLifecycleLedger } from './lifecycle-ledger.js';
 import { x12Mappers, type X12MappingResult } from './mappers.js';
-import { Remittance835Builder } from './remittance-835.js';
+import { Remittance835Builder, type MappedRemittance } from './remittance-835.js';
 import { submissionSchema, submitClaims } from './submit.js';
 
 const configSchema = Type.Object(
@@ -97,7 +97,7 @@ export default definePlugin({
 });
 
 async function processFile(ctx: Context, transport: FileTransport, file: FileInfo, full: boolean, ledger: ClaimLifecycleLedger): Promise<void> {
-  let first: { digest: Digest; report: EnvelopeReport } | { digest: Digest; refused: string };
+  let first: FileCheck;
   try {
     first = await checkFile(transport, file);
   } catch (error) {
@@ -125,51 +125,9 @@ async function processFile(ctx: Context, transport: FileTransport, file: FileInf
     return;
   }
 
-  // Pass 2: map each transaction set as its segments stream by. An 835 goes straight into its
-  // builder, so a payment of thousands of claims is never held as segments; acknowledgments and
-  // statuses are small and are mapped whole.
-  const stream = await transport.readStream(file.path);
-  const stored = { records: 0 };
-  let remittance: Remittance835Builder | undefined;
-  let other: Segment[] | undefined;
-  let envelope: X12Envelope = {};
-  for await (const segment of readSegments(stream)) {
-    if (segment.id === 'ISA') envelope = { isa: segment };
-    else if (segment.id === 'GS') envelope = { ...envelope, gs: segment };
-    else if (segment.id === 'TA1') {
-      // Interchange level, outside any transaction set: it answers a whole submitted file.
-      await store(ctx, file, mapTa1(segment, envelope), stored, ledger);
-      continue;
-    }
-    else if (segment.id === 'ST') {
-      ctx.signal.throwIfAborted();
-      if (element(segment, 1) === '835') remittance = new Remittance835Builder();
-      else other = [segment];
-      continue;
-    }
-    if (remittance) {
-      if (segment.id !== 'SE') {
-        remittance.push(segment);
-        continue;
-      }
-      const { remittance: record, externalId, problems } = remittance.finish();
-      const records = record && externalId ? [{ entity: 'Remittance' as const, record, externalId }] : [];
-      await store(ctx, file, { kind: '835', records, problems }, stored, ledger);
-      remittance = undefined;
-    } else if (other) {
-      other.push(segment);
-      if (segment.id !== 'SE') continue;
-      const kind = element(other[0]!, 1);
-      const mapper = x12Mappers[kind];
-      if (mapper) await store(ctx, file, mapper(other, envelope), stored, ledger);
-      else {
-        ctx.count('setsNotMapped');
-        ctx.log.info({ file: file.path, transactionSet: kind.slice(0, 3) }, 'transaction set kept in the file but not mapped');
-      }
-      other = undefined;
-    }
-  }
-  const records = stored.records;
+  // Pass 2: a file checked in memory maps the segments it already has; a large one is read again.
+  const segments = first.segments ?? readSegmentBatches(await transport.readStream(file.path));
+  const records = await mapTransactionSets(ctx, file, segments, ledger);
   await ledger.save();
   ctx.ledger.record({ path: file.path, size, checksum, status: 'processed', detail: `${records} record(s)` });
   // The ledger entry commits with the file's records: a crash repeats the file, never skips it.
@@ -179,19 +137,77 @@ async function processFile(ctx: Context, transport: FileTransport, file: FileInf
   if (transport.archiveFolder) await transport.move(file.path, `${transport.archiveFolder}/`);
 }
 
+/**
+ * Files listed at up to this size are downloaded once and tokenized in memory for both passes:
+ * most of an inbox is 999s, TA1s, 277CAs and small 835s, and two downloads (over SFTP, two round
+ * trips and two transfers) plus a promise per streamed segment cost more than holding a megabyte.
+ */
+export const SMALL_FILE_BYTES = 1024 * 1024;
+/**
+ * A file listed as small that has grown past this by the time it is read is no longer held: what
+ * was read so far and the rest of the same download go through the streaming check instead, and
+ * pass 2 reads it again, as for any large file. So no file is held above this (plus one chunk),
+ * and none is downloaded more than twice.
+ */
+const SMALL_FILE_CEILING = 4 * SMALL_FILE_BYTES;
+
 interface Digest {
   checksum: string;
   size: number;
 }
 
+/** A file's segments: all of them, when it was read whole, or a stream's, in the tokenizer's batches. */
+type Segments = Segment[] | AsyncIterable<Segment[]>;
+
+/** Pass 1's verdict; `segments` when the file was read whole, for pass 2 to map without reading it again. */
+type FileCheck = { digest: Digest; report: EnvelopeReport; segments?: Segment[] } | { digest: Digest; refused: string };
+
+/** Pass 1: the file's checksum (for the ledger) and its envelope check, from one read. */
+async function checkFile(transport: FileTransport, file: FileInfo): Promise<FileCheck> {
+  const chunks = ((await transport.readStream(file.path)) as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  if (file.size > SMALL_FILE_BYTES) return checkStream(chunks);
+  const read = await readUpTo(chunks, SMALL_FILE_CEILING);
+  return 'whole' in read ? checkBuffer(read.whole) : checkStream(replay(read.head, chunks));
+}
+
+/** The whole stream as one Buffer; or, once it passes `limit` bytes, the chunks read so far (the rest is left in `chunks`). */
+async function readUpTo(chunks: AsyncIterator<Buffer>, limit: number): Promise<{ whole: Buffer } | { head: Buffer[] }> {
+  const head: Buffer[] = [];
+  let size = 0;
+  for (let result = await chunks.next(); !result.done; result = await chunks.next()) {
+    head.push(result.value);
+    size += result.value.length;
+    if (size > limit) return { head };
+  }
+  return { whole: Buffer.concat(head, size) };
+}
+
+/** The chunks already read, then the rest of the same download. */
+async function* replay(head: Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  // Each held chunk is let go once the tokenizer has had it.
+  for (let chunk = head.shift(); chunk; chunk = head.shift()) yield chunk;
+  for (let result = await rest.next(); !result.done; result = await rest.next()) yield result.value;
+}
+
+/** Pass 1 over a file held whole; its segments are kept for pass 2. */
+async function checkBuffer(buffer: Buffer): Promise<FileCheck> {
+  const digest = { checksum: createHash('sha256').update(buffer).digest('hex'), size: buffer.length };
+  let segments: Segment[];
+  try {
+    segments = parseSegments(buffer);
+  } catch (error) {
+    return { digest, refused: notX12(error) };
+  }
+  return { digest, report: await checkEnvelopes(segments), segments };
+}
+
 /**
- * Pass 1, streaming: the file's checksum (for the ledger) and its envelope check from one read, so
- * a 100 MB file never sits in memory. A file that is not X12 at all is still checksummed whole.
+ * Pass 1, streaming, so a 100 MB file never sits in memory. A file that is not X12 at all is still
+ * checksummed whole.
  */
-async function checkFile(transport: FileTransport, file: FileInfo): Promise<{ digest: Digest; report: EnvelopeReport } | { digest: Digest; refused: string }> {
+async function checkStream(chunks: AsyncIterator<Buffer>): Promise<FileCheck> {
   const hash = createHash('sha256');
   let size = 0;
-  const chunks = ((await transport.readStream(file.path)) as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   const next = async () => {
     const result = await chunks.next();
     if (!result.done) {
@@ -202,17 +218,102 @@ async function checkFile(transport: FileTransport, file: FileInfo): Promise<{ di
   };
   // No return(): when the tokenizer gives up, the rest of the file is still read into the checksum.
   const counted: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => ({ next }) };
-  const validator = new EnvelopeValidator();
-  let refused: string | undefined;
+  let checked: { report: EnvelopeReport } | { refused: string };
   try {
-    for await (const segment of readSegments(counted)) validator.push(segment);
+    checked = { report: await checkEnvelopes(readSegmentBatches(counted)) };
   } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    refused = error.message;
+    checked = { refused: notX12(error) };
     while (!(await next()).done);
   }
-  const digest = { checksum: hash.digest('hex'), size };
-  return refused === undefined ? { digest, report: validator.finish() } : { digest, refused };
+  return { digest: { checksum: hash.digest('hex'), size }, ...checked };
+}
+
+/** The tokenizer's reason for giving up on a file (it is not X12): the file is refused, not the sync failed. */
+function notX12(error: unknown): string {
+  if (!(error instanceof InputError)) throw error;
+  return error.message;
+}
+
+async function checkEnvelopes(segments: Segments): Promise<EnvelopeReport> {
+  const validator = new EnvelopeValidator();
+  await eachSegment(segments, (segment) => {
+    validator.push(segment);
+  });
+  return validator.finish();
+}
+
+/**
+ * Maps each transaction set as its segments go by and stores its records; returns how many were
+ * stored. An 835 goes straight into its builder, so a payment of thousands of claims is never held
+ * as segments by this loop; acknowledgments and statuses are small and are mapped whole.
+ */
+async function mapTransactionSets(ctx: Context, file: FileInfo, segments: Segments, ledger: ClaimLifecycleLedger): Promise<number> {
+  const stored = { records: 0 };
+  const save = (mapped: X12MappingResult) => store(ctx, file, mapped, stored, ledger);
+  let remittance: Remittance835Builder | undefined;
+  let other: Segment[] | undefined;
+  let envelope: X12Envelope = {};
+  await eachSegment(segments, (segment) => {
+    if (segment.id === 'ISA') envelope = { isa: segment };
+    else if (segment.id === 'GS') envelope = { ...envelope, gs: segment };
+    else if (segment.id === 'TA1') {
+      // Interchange level, outside any transaction set: it answers a whole submitted file.
+      return save(mapTa1(segment, envelope));
+    }
+    else if (segment.id === 'ST') {
+      ctx.signal.throwIfAborted();
+      if (element(segment, 1) === '835') remittance = new Remittance835Builder();
+      else other = [segment];
+      return undefined;
+    }
+    if (remittance) {
+      if (segment.id !== 'SE') {
+        remittance.push(segment);
+        return undefined;
+      }
+      const finished = remittance.finish();
+      remittance = undefined;
+      return save(remittanceResult(finished));
+    }
+    if (!other) return undefined;
+    other.push(segment);
+    if (segment.id !== 'SE') return undefined;
+    const set = other;
+    other = undefined;
+    return mapOther(ctx, file, set, envelope, save);
+  });
+  return stored.records;
+}
+
+function remittanceResult({ remittance, externalId, problems }: MappedRemittance): X12MappingResult {
+  const records = remittance && externalId ? [{ entity: 'Remittance' as const, record: remittance, externalId }] : [];
+  return { kind: '835', records, problems };
+}
+
+/** A whole transaction set other than an 835, mapped by its kind's mapper; a kind with none is kept in the file unmapped. */
+function mapOther(ctx: Context, file: FileInfo, set: Segment[], envelope: X12Envelope, save: (mapped: X12MappingResult) => Promise<void>): Promise<void> | undefined {
+  const kind = element(set[0]!, 1);
+  const mapper = x12Mappers[kind];
+  if (mapper) return save(mapper(set, envelope));
+  ctx.count('setsNotMapped');
+  ctx.log.info({ file: file.path, transactionSet: kind.slice(0, 3) }, 'transaction set kept in the file but not mapped');
+  return undefined;
+}
+
+/**
+ * Hands each segment to `visit`, awaiting only the promises it returns: segments go by without a
+ * promise each, whether held in memory or streamed (a promise per batch of a stream's segments).
+ */
+async function eachSegment(segments: Segments, visit: (segment: Segment) => Promise<void> | undefined): Promise<void> {
+  if (Array.isArray(segments)) return visitAll(segments, visit);
+  for await (const batch of segments) await visitAll(batch, visit);
+}
+
+async function visitAll(segments: Segment[], visit: (segment: Segment) => Promise<void> | undefined): Promise<void> {
+  for (const segment of segments) {
+    const pending = visit(segment);
+    if (pending) await pending;
+  }
 }
 
 /**
