@@ -442,9 +442,7 @@ export class SegmentScanner {
           : new TokenizedSegment(id, ++this.count, this.base + pos, delimiters!, text, idEnd);
       }
       // Line breaks after a terminator are framing.
-      pos = next;
-      let code = text.charCodeAt(pos);
-      while (code === LF || code === CR) code = text.charCodeAt(++pos);
+      pos = skipBlanks(text, next);
     }
     this.base += pos;
     this.carry = pos === 0 ? text : text.slice(pos);
@@ -497,9 +495,18 @@ function latin1(chunk: Uint8Array): [string, boolean] {
   return [buffer.toString('latin1'), !isAscii(buffer)];
 }
 
+/**
+ * Past any line breaks from `pos`. Never reads past the end of the text: a read out of bounds (NaN)
+ * at the end of each chunk would throw the scanner's optimized code away, and a small file ends
+ * its only chunk on every call.
+ */
 function skipBlanks(text: string, pos: number): number {
-  let code = text.charCodeAt(pos);
-  while (code === LF || code === CR) code = text.charCodeAt(++pos);
+  const length = text.length;
+  while (pos < length) {
+    const code = text.charCodeAt(pos);
+    if (code !== LF && code !== CR) break;
+    pos++;
+  }
   return pos;
 }
 
