@@ -299,8 +299,8 @@ export class SegmentScanner {
 
   /** Feeds a JavaScript (UTF-16) string chunk. */
   feedText(chunk: string, final: boolean, out: Segment[]): void {
-    const nonAscii = NON_ASCII.test(chunk);
-    this.feedLatin1(nonAscii ? Buffer.from(chunk, 'utf8').toString('latin1') : chunk, final, out, nonAscii);
+    const [text, highBytes] = latin1Text(chunk);
+    this.feedLatin1(text, final, out, highBytes);
   }
 
   /** Ends the input: a last segment without its terminator is still delivered. */
@@ -316,8 +316,8 @@ export class SegmentScanner {
 
   /** Reads a string chunk (the end of the input when `final`), as `readBytes`. */
   readText(chunk: string, final: boolean): Segment[] {
-    const nonAscii = NON_ASCII.test(chunk);
-    return this.read(nonAscii ? Buffer.from(chunk, 'utf8').toString('latin1') : chunk, final, nonAscii);
+    const [text, highBytes] = latin1Text(chunk);
+    return this.read(text, final, highBytes);
   }
 
   /**
@@ -325,13 +325,8 @@ export class SegmentScanner {
    * of it: for a scanner that reads nothing after it (parseSegments).
    */
   readWhole(chunk: Uint8Array | string): Segment[] {
-    if (typeof chunk === 'string') {
-      const nonAscii = NON_ASCII.test(chunk);
-      this.scan(nonAscii ? Buffer.from(chunk, 'utf8').toString('latin1') : chunk, true, nonAscii);
-    } else {
-      const [text, highBytes] = latin1(chunk);
-      this.scan(text, true, highBytes);
-    }
+    const [text, highBytes] = typeof chunk === 'string' ? latin1Text(chunk) : latin1(chunk);
+    this.scan(text, true, highBytes);
     const segments = this.pending;
     segments.length = this.pendingLength;
     this.pending = [];
@@ -500,6 +495,12 @@ function latin1(chunk: Uint8Array): [string, boolean] {
  * at the end of each chunk would throw the scanner's optimized code away, and a small file ends
  * its only chunk on every call.
  */
+/** A JavaScript string as the scanner's latin1 text (its UTF-8 bytes, one character each), and whether any is above 0x7F. */
+function latin1Text(chunk: string): [string, boolean] {
+  const nonAscii = NON_ASCII.test(chunk);
+  return [nonAscii ? Buffer.from(chunk, 'utf8').toString('latin1') : chunk, nonAscii];
+}
+
 function skipBlanks(text: string, pos: number): number {
   const length = text.length;
   while (pos < length) {
