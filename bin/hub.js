@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=32
+#!/usr/bin/env node
 // The hub runs its TypeScript sources directly (tsx), so plugins by path may be TypeScript too.
 import { register } from 'tsx/esm/api';
 
