@@ -28,7 +28,7 @@ beforeAll(async () => {
   await client.end();
   for (const role of ['api', 'scheduler', 'worker', 'worker']) {
     // The scheduler is started as `npm start` would start it; the others as a bare `node bin/hub.js`.
-    const nodeOptions = role === 'scheduler' ? { NODE_OPTIONS: '--max-semi-space-size=32' } : {};
+    const nodeOptions: Record<string, string> = role === 'scheduler' ? { NODE_OPTIONS: '--max-semi-space-size=32' } : {};
     processes.push(startHubProcess(['start', '--role', role, '--config', configFile], { cwd: work, env: { ...env, ...nodeOptions } }));
   }
   (globalThis as { base?: string }).base = `http://127.0.0.1:${port}`;
