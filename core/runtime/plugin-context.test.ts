@@ -41,7 +41,7 @@ function gated(real: Store): Store {
   return gate;
 }
 
-function context(options: { concurrentCommits?: number; servesTenants?: readonly string[] } = {}): PluginContextHandle {
+function context(options: { concurrentCommits?: number; batchItems?: number; servesTenants?: readonly string[] } = {}): PluginContextHandle {
   return createPluginContext({
     connectorId: `${tenant}-ehr`,
     tenant: { id: tenant, name: 'Riverside Family Medicine' },
@@ -113,6 +113,22 @@ describe('a job’s commits', () => {
     started[0]!.release();
     await Promise.all([first, second]);
     expect(counts.created).toBe(2);
+    expect(await patients()).toBe(2);
+  });
+
+  it('start early when the staged records hold many list items, before a thousand records are waiting', async () => {
+    // A 5,000-claim 835 payment is one record: a thousand of them must not wait in memory together.
+    const { context: ctx } = context({ batchItems: 6 });
+    const withGivenNames = (id: number) => ({ schemaVersion: '1.0.0', name: { family: `Synthetic${id}`, given: ['Pat', 'Lee', 'Sam'] } }) as never;
+    await ctx.emit('Patient', withGivenNames(1), ref(1));
+    await settle();
+    expect(started).toHaveLength(0);
+    // Three more list items make six: this emit commits the batch, and waits for it.
+    const second = ctx.emit('Patient', withGivenNames(2), ref(2));
+    await startedCount(1);
+    expect(started[0]!.batch.records?.map((r) => r.externalId)).toEqual(['Patient/1', 'Patient/2']);
+    started[0]!.release();
+    await second;
     expect(await patients()).toBe(2);
   });
 
