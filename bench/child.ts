@@ -6,17 +6,15 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { HUB_NODE_FLAGS } from '../core/runtime/node-flags.js';
 
 /**
- * Runs `script` again in a child process (under tsx and with the hub's node options, as the hub
- * runs; `nodeOptions` come after them) with `args`, and returns the
+ * Runs `script` again in a child process (under tsx, as the hub runs) with `args`, and returns the
  * JSON its last stdout line holds: a measurement taken in a process of its own, so peak RSS is
  * that measurement's alone. A child that fails or outlives `timeoutMs` fails the bench, with the
  * end of its stderr.
  */
 export async function measureInChild<T>(script: string, args: string[], options: { timeoutMs: number; label: string; nodeOptions?: string[] }): Promise<T> {
-  const child = spawn(process.execPath, [...HUB_NODE_FLAGS, ...(options.nodeOptions ?? []), '--import', 'tsx', fileURLToPath(script), ...args], {
+  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), '--import', 'tsx', fileURLToPath(script), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

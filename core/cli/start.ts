@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startHub, type HubRole } from '../hub.js';
 import { createLogger } from '../logging.js';
-import { missingNodeFlags } from '../runtime/node-flags.js';
 import { DEFAULT_CONFIG, CONFIG_OPTION, type CliContext } from './main.js';
 
 const ROLES: HubRole[] = ['all', 'api', 'worker', 'scheduler'];
@@ -40,10 +39,6 @@ export async function startCommand(args: string[], ctx: CliContext): Promise<num
   const hub = await startHub({ configFile: values.config ?? DEFAULT_CONFIG, role, builtins: ctx.builtins, logger });
   logger.level = hub.config.hub.logLevel;
   logger.info({ role }, 'hub started; press Ctrl+C to stop');
-  const missing = missingNodeFlags(process.execArgv, process.env.NODE_OPTIONS);
-  if (missing.length) {
-    logger.info({ missing }, 'node was started without the options `npm start` passes: large X12 and FHIR jobs run slower (README: Running in production, Node options)');
-  }
 
   // A plugin's stray promise must not take every connector down with it: log it loudly instead.
   process.on('unhandledRejection', (reason) => {
