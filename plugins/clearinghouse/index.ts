@@ -140,7 +140,7 @@ async function processFile(ctx: Context, transport: FileTransport, file: FileInf
 /**
  * Files listed at up to this size are downloaded once and tokenized in memory for both passes:
  * most of an inbox is 999s, TA1s, 277CAs and small 835s, and two downloads (over SFTP, two round
- * trips and two transfers) plus a promise per streamed segment cost more than holding a megabyte.
+ * trips and two transfers) and two tokenizing passes cost more than holding a megabyte.
  */
 export const SMALL_FILE_BYTES = 1024 * 1024;
 /**
