@@ -577,13 +577,15 @@ function prepareRecords(records: RecordInput[]): PreparedRecord[] {
 // inserted rows are the ones at version 1.
 // The batch travels as one JSON document rather than as unnest() arrays: each record's canonical
 // JSON is spliced in as it is, where a text[] parameter would escape every quote in it for the
-// server to unescape again (about a third faster).
+// server to unescape again (about a third faster). It is read as jsonb at once: as json, each
+// record's data was parsed twice, once to check the document and once more into jsonb (reading
+// the rows alone took 20-25% longer, for 1,000 FHIR resources and for two 5,000-claim payments).
 const UPSERT_RECORDS = `
 WITH upserted AS (
   INSERT INTO records AS r (id, tenant, type, external_system, external_id, source_connector, data, hash, version)
-  SELECT i.id, i.tenant, i.type, i.external_system, i.external_id, i.source_connector, i.data::jsonb, i.hash, 1
-  FROM json_to_recordset($1::json)
-    AS i (id uuid, tenant text, type text, external_system text, external_id text, source_connector text, hash text, data json)
+  SELECT i.id, i.tenant, i.type, i.external_system, i.external_id, i.source_connector, i.data, i.hash, 1
+  FROM jsonb_to_recordset($1::jsonb)
+    AS i (id uuid, tenant text, type text, external_system text, external_id text, source_connector text, hash text, data jsonb)
   ON CONFLICT (tenant, type, external_system, external_id) DO UPDATE
     SET data = EXCLUDED.data, hash = EXCLUDED.hash, source_connector = EXCLUDED.source_connector,
         version = r.version + 1, updated_at = now()
