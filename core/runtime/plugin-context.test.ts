@@ -57,6 +57,14 @@ function context(options: { concurrentCommits?: number; batchItems?: number; ser
 const patient = (id: number, family = `Synthetic${id}`) => ({ schemaVersion: '1.0.0', name: { family, given: ['Pat'] } }) as never;
 const ref = (id: number) => ({ system: 'riverside-ehr', id: `Patient/${id}` });
 
+/** Stages and flushes one patient, then another (by default patients 1 and 2): two batches, each flushed on its own. */
+async function twoBatches(ctx: PluginContextHandle['context'], first = { id: 1, data: patient(1) }, second = { id: 2, data: patient(2) }): Promise<[Promise<void>, Promise<void>]> {
+  await ctx.emit('Patient', first.data, ref(first.id));
+  const firstFlush = ctx.flush();
+  await ctx.emit('Patient', second.data, ref(second.id));
+  return [firstFlush, ctx.flush()];
+}
+
 /** Lets pending promise callbacks run, so commits that may start have started. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
@@ -100,10 +108,7 @@ const findPatient = (id: number) => store.findRecord({ tenant, type: 'Patient', 
 describe('a job’s commits', () => {
   it('run side by side when their batches share nothing, and a flush resolves once every earlier one has landed', async () => {
     const { context: ctx, counts } = context();
-    await ctx.emit('Patient', patient(1), ref(1));
-    const first = ctx.flush();
-    await ctx.emit('Patient', patient(2), ref(2));
-    const second = ctx.flush();
+    const [first, second] = await twoBatches(ctx);
     await settle();
     expect(started).toHaveLength(2);
 
@@ -182,10 +187,7 @@ describe('a job’s commits', () => {
 
   it('land a record’s later version last when two batches write the same record', async () => {
     const { context: ctx } = context();
-    await ctx.emit('Patient', patient(1, 'Older'), ref(1));
-    const older = ctx.flush();
-    await ctx.emit('Patient', patient(1, 'Newer'), ref(1));
-    const newer = ctx.flush();
+    const [older, newer] = await twoBatches(ctx, { id: 1, data: patient(1, 'Older') }, { id: 1, data: patient(1, 'Newer') });
     await settle();
     expect(started).toHaveLength(1);
     started[0]!.release();
@@ -199,10 +201,7 @@ describe('a job’s commits', () => {
 
   it('stop at the first failure: no later commit starts, and every flush that covers it rejects with its error', async () => {
     const { context: ctx, counts } = context();
-    await ctx.emit('Patient', patient(1), ref(1));
-    const failing = ctx.flush();
-    await ctx.emit('Patient', patient(2), ref(2));
-    const alongside = ctx.flush();
+    const [failing, alongside] = await twoBatches(ctx);
     await settle();
     started[0]!.fail(new Error('connection reset by the database'));
     started[1]!.release();

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { FileTransport } from '../../connectors/files/types.js';
 import type { HttpClient } from '../../connectors/http/types.js';
 import { FieldCoverageCounter } from '../model/field-paths.js';
-import { naturalKey } from '../store/ids.js';
+import { naturalKey, refKey } from '../store/ids.js';
 import { validateEntity, type EntityName } from '../model/index.js';
 import { PermanentError } from '../errors.js';
 import type { EmitResult, ExternalRef, PluginContext, TenantInfo, TenantScope } from '../sdk/types.js';
@@ -102,6 +102,9 @@ export function createPluginContext(options: PluginContextOptions): PluginContex
   };
 
   /** Stages a record that failed, with its reasons, for a person to review. */
+  /** Whether the staged records should be committed now (see `batchSize` and `batchItems`). */
+  const batchFull = (): boolean => records.length + rejects.length >= batchSize || stagedItems >= batchItems;
+
   const keepReject = (type: string, data: unknown, reasons: string[], ref: Partial<ExternalRef> | undefined, tenantId = tenant.id): void => {
     rejects.push({
       tenant: tenantId,
@@ -179,7 +182,7 @@ export function createPluginContext(options: PluginContextOptions): PluginContex
       // Valid records only: a rejected one is kept with its reasons instead.
       stagedItems += coverage.add(type, data);
     }
-    if (records.length + rejects.length >= batchSize || stagedItems >= batchItems) await flush();
+    if (batchFull()) await flush();
     return reasons.length ? { accepted: false, reasons } : { accepted: true };
   }
 
@@ -227,7 +230,7 @@ export function createPluginContext(options: PluginContextOptions): PluginContex
     emit: (type: EntityName, data: unknown, ref: ExternalRef) => emitFor(tenant.id, type, data, ref),
     async reject(type: string, data: unknown, reasons: string[], ref?: Partial<ExternalRef>) {
       keepReject(type, data, reasons, ref);
-      if (records.length + rejects.length >= batchSize) await flush();
+      if (batchFull()) await flush();
     },
     flush,
     count(name: string, by = 1) {
@@ -277,7 +280,7 @@ async function findManyRecords(store: Store, tenantId: string, type: EntityName,
   const found = new Map<string, StoredRecord>();
   for (const [externalSystem, ids] of idsBySystem) {
     const records = await store.findRecords({ tenant: tenantId, type, externalSystem, externalIds: [...ids] });
-    for (const record of records) found.set(`${record.externalSystem}|${record.externalId}`, record);
+    for (const record of records) found.set(refKey({ system: record.externalSystem, id: record.externalId }), record);
   }
   return found;
 }

@@ -19,6 +19,8 @@ export {
 } from '../errors.js';
 export { CLAIM_LIFECYCLE_SYSTEM, entityNames, isEntityName, validateEntity, type EntityName, type EntityData } from '../model/index.js';
 export type { StoredRecord } from '../store/types.js';
+/** The key `ctx.records.findMany` answers under for a ref. */
+export { refKey } from '../store/ids.js';
 /** Mapping coverage: the canonical field paths a record fills, counted per entity (paths and counts, never values). */
 export { FieldCoverageCounter, fieldPaths, filledFieldPaths, type EntityCoverage, type RunCoverage } from '../model/field-paths.js';
 /** One canonical field's own rules as a predicate on a value: ask before placing an optional value. */

@@ -90,7 +90,7 @@ export interface PluginContext<C = Record<string, unknown>> {
     find(type: EntityName, ref: ExternalRef): Promise<StoredRecord | undefined>;
     /**
      * Finds many records of one type at once (one query per external system, in chunks of 1,000
-     * ids) rather than a round trip per `find`. The map is keyed `` `${ref.system}|${ref.id}` ``
+     * ids) rather than a round trip per `find`. The map is keyed `refKey(ref)`, `<system>|<id>`
      * (refs may span systems, so the id alone could collide); a ref with no record is absent.
      */
     findMany(type: EntityName, refs: readonly ExternalRef[]): Promise<Map<string, StoredRecord>>;

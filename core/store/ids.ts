@@ -66,6 +66,11 @@ export function isUuid(value: string): boolean {
 /** Separates the parts of an in-memory key: PostgreSQL text cannot hold NUL, so no real value contains it. */
 export const KEY_SEPARATOR = '\u0000';
 
+/** The key `records.findMany` answers under for a ref: `<system>|<id>` (refs may span systems). */
+export function refKey(ref: { system: string; id: string }): string {
+  return `${ref.system}|${ref.id}`;
+}
+
 /** A record's natural key (tenant, type, external system and id) as one string, for maps and sets. */
 export function naturalKey(tenant: string, type: string, externalSystem: string, externalId: string): string {
   return tenant + KEY_SEPARATOR + type + KEY_SEPARATOR + externalSystem + KEY_SEPARATOR + externalId;

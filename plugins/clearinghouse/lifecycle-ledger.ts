@@ -6,7 +6,7 @@
  * that file's records, so two answers in one file both count.
  */
 import { createHash } from 'node:crypto';
-import { CLAIM_LIFECYCLE_SYSTEM, type EntityData, type ExternalRef, type PluginContext, type StoredRecord } from '../../core/sdk/index.js';
+import { CLAIM_LIFECYCLE_SYSTEM, refKey, type EntityData, type ExternalRef, type PluginContext, type StoredRecord } from '../../core/sdk/index.js';
 import {
   addEvent,
   claimAcknowledged,
@@ -175,7 +175,7 @@ export class ClaimLifecycleLedger {
     }
     for (const [tenant, unread] of byTenant) {
       const found = await this.ctx.forTenant(tenant).findMany('ClaimLifecycle', unread.map((id) => ({ system: CLAIM_LIFECYCLE_SYSTEM, id })));
-      for (const id of unread) this.lifecycles.set(id, (found.get(`${CLAIM_LIFECYCLE_SYSTEM}|${id}`)?.data as Lifecycle | undefined) ?? null);
+      for (const id of unread) this.lifecycles.set(id, (found.get(refKey({ system: CLAIM_LIFECYCLE_SYSTEM, id }))?.data as Lifecycle | undefined) ?? null);
     }
   }
 
