@@ -8,13 +8,16 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Runs `script` again in a child process (under tsx, as the hub runs) with `args`, and returns the
+ * Runs `script` again in a child process (compiled, as the hub runs, when the bench runs from
+ * dist/; under tsx when it runs from its sources) with `args`, and returns the
  * JSON its last stdout line holds: a measurement taken in a process of its own, so peak RSS is
  * that measurement's alone. A child that fails or outlives `timeoutMs` fails the bench, with the
  * end of its stderr.
  */
 export async function measureInChild<T>(script: string, args: string[], options: { timeoutMs: number; label: string; nodeOptions?: string[] }): Promise<T> {
-  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), '--import', 'tsx', fileURLToPath(script), ...args], {
+  const path = fileURLToPath(script);
+  const loader = path.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), ...loader, path, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -152,9 +152,8 @@ function measure(parser: Parser, file: string): Promise<Measurement> {
 async function runChild(parser: Parser, file: string): Promise<void> {
   const size = (await stat(file)).size;
   if (size < IN_MEMORY_BELOW) inMemory = await readFile(file);
-  // Modules are loaded before the clock starts, for every parser alike: under tsx each dynamic
-  // import() is a round trip to the loader thread, which would otherwise be most of what a
-  // one-claim file measures.
+  // Modules are loaded before the clock starts, for every parser alike: a dynamic import() (under
+  // tsx, a round trip to the loader thread) would otherwise be most of what a one-claim file measures.
   const read = await readers[parser]();
   if (parser === 'ours-canonical') {
     // Compiling the canonical schemas happens once per process, at start-up: keep it out of the timing.

@@ -1,11 +1,21 @@
 #!/usr/bin/env node
-// The hub runs its TypeScript sources directly (tsx), so plugins by path may be TypeScript too.
-import { register } from 'tsx/esm/api';
+// Runs the compiled hub (dist/, which npm install builds) when it is current. After a source has
+// changed and before `npm run build`, it runs the TypeScript sources through tsx instead: the same
+// hub, with the TypeScript loader's own memory and start-up on top.
+import { staleBuild } from './build-layout.js';
 
-register();
-const { main } = await import('../core/cli/main.ts');
-const { builtinPlugins } = await import('../plugins/index.ts');
-const { x12Mappers } = await import('../plugins/clearinghouse/mappers.ts');
+const stale = staleBuild();
+let root = '../dist';
+if (stale !== undefined) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  root = '..';
+  if (process.argv[2] === 'start') process.stderr.write(`hub: running the TypeScript sources (${stale}); \`npm run build\` runs the compiled hub\n`);
+}
+const module = (path) => import(new URL(`${root}/${path}${stale === undefined ? '.js' : '.ts'}`, import.meta.url).href);
+const { main } = await module('core/cli/main');
+const { builtinPlugins } = await module('plugins/index');
+const { x12Mappers } = await module('plugins/clearinghouse/mappers');
 const code = await main(process.argv.slice(2), { builtins: builtinPlugins, x12Mappers });
 // `start` keeps running until a signal; other commands end here.
 process.exit(code);

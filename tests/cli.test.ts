@@ -87,6 +87,57 @@ describe('hub CLI', () => {
     expect(r.err).toMatch(/unknown command "frobnicate"[\s\S]*Usage: hub/);
   });
 
+  it('a TypeScript plugin by path runs in the compiled hub on the hub\'s own SDK', () => {
+    // Inside the project, as `hub new-plugin` makes them: it imports the SDK by relative path.
+    const dir = join(ROOT, '.tmp', `plugin-by-path-${process.pid}`);
+    mkdirSync(join(dir, 'acme-check'), { recursive: true });
+    try {
+      writeFileSync(
+        join(dir, 'acme-check', 'index.ts'),
+        [
+          "import { ConfigurationError, definePlugin, Type } from '../../../core/sdk/index.js';",
+          "import { RUNNING_COMPILED } from '../../../core/runtime/compiled-hub.js';",
+          'export default definePlugin({',
+          "  name: 'acme-check',",
+          "  version: '1.0.0',",
+          '  config: Type.Object({ baseUrl: Type.String() }),',
+          '  produces: [],',
+          '  consumes: [],',
+          '  checkConfig(config: { baseUrl: string }) {',
+          "    const message = `must use https (hub compiled: ${RUNNING_COMPILED})`;",
+          "    if (!config.baseUrl.startsWith('https://')) throw new ConfigurationError(message, [{ path: '/baseUrl', message }]);",
+          '  },',
+          '  async sync() {},',
+          '});',
+          '',
+        ].join('\n'),
+      );
+      const file = join(dir, 'hub.yaml');
+      writeFileSync(
+        file,
+        [
+          'tenants:',
+          '  - id: riverside',
+          '    name: Riverside',
+          'connectors:',
+          '  - id: acme',
+          '    tenant: riverside',
+          '    plugin: ./acme-check',
+          '    config:',
+          '      baseUrl: http://acme.example',
+          '',
+        ].join('\n'),
+      );
+      const r = hub(['validate', file]);
+      expect(r.code).toBe(1);
+      // Placed at the field itself: the hub recognised the plugin's ConfigurationError as its own
+      // class, so the plugin shared the compiled hub's modules rather than loading a second copy.
+      expect(r.err).toMatch(/hub\.yaml:9:\d+\s+\/connectors\/0\/config\/baseUrl\s+must use https \(hub compiled: true\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   // Its own vitest run starts cold: on a loaded machine that alone can take most of a minute.
   it('new-plugin scaffolds a plugin whose own tests pass', { timeout: 150_000 }, () => {
     const dir = join(ROOT, '.tmp', `scaffold-${process.pid}`);

@@ -1,11 +1,10 @@
 import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative, resolve } from 'node:path';
 import { CONFIG_OPTION, type CliContext } from './main.js';
+import { PROJECT_ROOT } from '../runtime/compiled-hub.js';
 
 const NAME = /^[a-z][a-z0-9-]{1,62}$/;
-const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
  * Scaffolds a plugin folder (index.ts, mapping.ts, tests, a fixture) whose own test passes at

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PluginDefinition } from '../sdk/types.js';
+import { prepareForPluginSources } from './compiled-hub.js';
 
 /** Built-in plugins by name, loaded lazily; the composition root hands this in (core knows no plugin). */
 export type BuiltinPlugins = Record<string, () => Promise<{ default: PluginDefinition }>>;
@@ -39,6 +40,7 @@ export class PluginLoader {
       module = await builtin();
     } else if (isPathRef(ref)) {
       const path = resolve(baseDir, ref);
+      await prepareForPluginSources();
       try {
         module = await import(pathToFileURL(resolveModuleFile(path)).href);
       } catch (error) {
@@ -55,6 +57,7 @@ export class PluginLoader {
           { cause: error },
         );
       }
+      await prepareForPluginSources();
       module = await import(pathToFileURL(entry).href);
     }
     const definition = (module as { default?: unknown }).default ?? module;
@@ -69,7 +72,7 @@ function isPathRef(ref: string): boolean {
   return ref.startsWith('./') || ref.startsWith('../') || isAbsolute(ref);
 }
 
-/** A folder means its index module; TypeScript sources are fine because the hub runs under tsx. */
+/** A folder means its index module; TypeScript sources are fine (see prepareForPluginSources). */
 function resolveModuleFile(path: string): string {
   if (!existsSync(path) || !statSync(path).isDirectory()) return path;
   const pkgFile = join(path, 'package.json');

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// Compiles the hub's TypeScript to JavaScript under dist/, file for file (no bundling), and copies
+// the files its modules read beside themselves (migrations, the PGlite worker, fixtures). The hub
+// then runs without a TypeScript loader: under tsx every process also carries the loader's own
+// thread, about 30 MB, and each function made at run time pays for a naming helper.
+//
+//   node bin/build.js            (npm run build; npm install runs it too, as `prepare`)
+import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { build } from 'esbuild';
+import { BUILT_STAMP, COMPILED_FOLDERS, DIST, ROOT, filesUnder, isCompiledSource } from './build-layout.js';
+
+const started = performance.now();
+const sources = [];
+const assets = [];
+for (const folder of COMPILED_FOLDERS) {
+  for (const file of filesUnder(join(ROOT, folder))) {
+    if (isCompiledSource(file)) sources.push(file);
+    else if (isAsset(file)) assets.push(file);
+  }
+}
+
+// Built beside dist/ and then put in its place, so a hub running from dist/ never finds it half
+// written, and a source deleted since the last build leaves no module behind.
+const next = `${DIST}.${process.pid}`;
+await rm(next, { recursive: true, force: true });
+await build({
+  entryPoints: sources,
+  outdir: next,
+  outbase: ROOT,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  tsconfig: join(ROOT, 'tsconfig.json'),
+  // Maps on disk for anyone who runs with --enable-source-maps; nothing is loaded otherwise.
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
+for (const file of assets) {
+  const target = join(next, relative(ROOT, file));
+  await mkdir(dirname(target), { recursive: true });
+  await copyFile(file, target);
+}
+await writeFile(join(next, BUILT_STAMP), `${new Date().toISOString()}\n`);
+const previous = `${DIST}.${process.pid}.old`;
+await rename(DIST, previous).catch((error) => {
+  if (error.code !== 'ENOENT') throw error;
+});
+await rename(next, DIST);
+await rm(previous, { recursive: true, force: true });
+if (!process.argv.includes('--quiet')) {
+  const ms = Math.round(performance.now() - started);
+  process.stdout.write(`built ${sources.length} modules and ${assets.length} files into ${relative(process.cwd(), DIST) || DIST}/ in ${ms} ms\n`);
+}
+
+/** Files the modules read beside themselves; not the docs, nor the bench's own results. */
+function isAsset(file) {
+  return !file.endsWith('.ts') && !file.endsWith('.md') && !relative(ROOT, file).startsWith(join('bench', 'results'));
+}
