@@ -5,12 +5,13 @@
 // thread, about 30 MB, and each function made at run time pays for a naming helper.
 //
 //   node bin/build.js            (npm run build; npm install runs it too, as `prepare`)
-import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { BUILT_STAMP, COMPILED_FOLDERS, DIST, ROOT, filesUnder, isCompiledSource } from './build-layout.js';
 
 const started = performance.now();
+const startedAt = new Date();
 const sources = [];
 const assets = [];
 for (const folder of COMPILED_FOLDERS) {
@@ -41,13 +42,11 @@ for (const file of assets) {
   await mkdir(dirname(target), { recursive: true });
   await copyFile(file, target);
 }
-await writeFile(join(next, BUILT_STAMP), `${new Date().toISOString()}\n`);
-const previous = `${DIST}.${process.pid}.old`;
-await rename(DIST, previous).catch((error) => {
-  if (error.code !== 'ENOENT') throw error;
-});
-await rename(next, DIST);
-await rm(previous, { recursive: true, force: true });
+// Dated when the build began: a source saved while it ran is newer, so the next start sees it.
+const stamp = join(next, BUILT_STAMP);
+await writeFile(stamp, `${startedAt.toISOString()}\n`);
+await utimes(stamp, startedAt, startedAt);
+await replaceDist(next);
 if (!process.argv.includes('--quiet')) {
   const ms = Math.round(performance.now() - started);
   process.stdout.write(`built ${sources.length} modules and ${assets.length} files into ${relative(process.cwd(), DIST) || DIST}/ in ${ms} ms\n`);
@@ -56,4 +55,22 @@ if (!process.argv.includes('--quiet')) {
 /** Files the modules read beside themselves; not the docs, nor the bench's own results. */
 function isAsset(file) {
   return !file.endsWith('.ts') && !file.endsWith('.md') && !relative(ROOT, file).startsWith(join('bench', 'results'));
+}
+
+/** Puts the new build in dist/'s place; another build finishing at the same moment just goes first. */
+async function replaceDist(built) {
+  const previous = [];
+  for (let attempt = 1; ; attempt++) {
+    previous.push(`${DIST}.${process.pid}.old${attempt}`);
+    await rename(DIST, previous.at(-1)).catch((error) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    try {
+      await rename(built, DIST);
+      break;
+    } catch (error) {
+      if ((error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') || attempt === 5) throw error;
+    }
+  }
+  for (const folder of previous) await rm(folder, { recursive: true, force: true });
 }
