@@ -16,6 +16,7 @@ export {
   type Segment,
   type SegmentSource,
 } from './tokenizer.js';
+export { HeldSegments } from './held.js';
 export { problemAt, problemsError, elementName, type X12Problem, type ProblemCode } from './problems.js';
 export {
   EnvelopeValidator,

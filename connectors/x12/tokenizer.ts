@@ -16,6 +16,12 @@ export interface Segment {
   delimiters: Delimiters;
 }
 
+// Set by TokenizedSegment's static block, which runs as the class is defined (hence declared
+// before it): functions outside a class cannot read its private fields.
+let sourceOf: (segment: TokenizedSegment) => string | string[];
+let idEndOf: (segment: TokenizedSegment) => number;
+let repoint: (segment: TokenizedSegment, id: string, index: number, offset: number, delimiters: Delimiters, text: string, idEnd: number) => void;
+
 /**
  * A segment as the tokenizer delivers it. It keeps the text it was cut from and where its elements
  * lie there, nothing more: most segments of a large file are only looked at by id, and a mapper
@@ -23,6 +29,21 @@ export interface Segment {
  * decodes just the one asked for. Objects are kept small on purpose: a large file makes millions.
  */
 class TokenizedSegment implements Segment {
+  static {
+    sourceOf = (segment) => segment.#source;
+    idEndOf = (segment) => segment.#idEnd;
+    repoint = (segment, id, index, offset, delimiters, text, idEnd) => {
+      const fields = segment as { id: string; index: number; offset: number; delimiters: Delimiters };
+      fields.id = id;
+      fields.index = index;
+      fields.offset = offset;
+      fields.delimiters = delimiters;
+      segment.#source = text;
+      segment.#idEnd = idEnd;
+      if (scanned === segment) scanned = undefined;
+    };
+  }
+
   // Declared, not class fields: a field is first defined as undefined and then assigned, two
   // stores where one will do, for each of the millions of segments a large file makes.
   declare readonly id: string;
@@ -137,6 +158,26 @@ class Utf8Segment extends TokenizedSegment {
 }
 
 /**
+ * The text a segment was cut from, while its elements are still unsplit; undefined for any other
+ * segment. For HeldSegments, which copies segments back out of their text rather than rewriting them.
+ */
+export function segmentText(segment: Segment): string | undefined {
+  if (!(segment instanceof TokenizedSegment)) return undefined;
+  const source = sourceOf(segment);
+  return typeof source === 'string' ? source : undefined;
+}
+
+/** Where a segment from `segmentText` starts in that text. */
+export function segmentStart(segment: Segment): number {
+  return idEndOf(segment as TokenizedSegment) - segment.id.length;
+}
+
+/** Whether the tokenizer decodes the segment's elements from UTF-8 (its chunk had bytes above 0x7F). */
+export function decodesUtf8(segment: Segment): boolean {
+  return segment instanceof Utf8Segment;
+}
+
+/**
  * Ids repeat endlessly: one string per id, found by its characters, saves an allocation per
  * segment. Shared by every scanner (a file uses a few dozen ids, and they are the same from file
  * to file); two-way: an id colliding with both of its slots' ids replaces the one in its first.
@@ -163,9 +204,9 @@ function grown(array: Int32Array): Int32Array<ArrayBuffer> {
 /**
  * The text between two positions as a string of its own. V8 makes a slice of 13 characters or more
  * a view that keeps the whole text alive; element values end up in records that outlive the chunk
- * they came from by far (a payment's claims are held until it completes), so long values are copied
- * out instead, which lets each chunk go as soon as its segments are read. Joining two halves is
- * the cheapest way to a copy that JavaScript has.
+ * they came from by far (a remittance's thousands of claims are handed over together, and stored),
+ * so long values are copied out instead, which lets each chunk go as soon as its segments are read.
+ * Joining two halves is the cheapest way to a copy that JavaScript has.
  */
 function copy(text: string, from: number, to: number): string {
   if (to - from < 13) return text.slice(from, to);
@@ -260,6 +301,31 @@ export class SegmentScanner {
    */
   private pending: Segment[] = [];
   private pendingLength = 0;
+  /** Off when resuming: text read again (HeldSegments) keeps the delimiters it was read with. */
+  private readsHeaders = true;
+  /** Segment objects to point at each batch's segments in turn, rather than make new ones (see resuming). */
+  private reused: TokenizedSegment[] | undefined;
+
+  /**
+   * A scanner that reads on from the middle of an interchange whose delimiters are known: its
+   * segments are numbered from `index` and placed from `offset`, and an ISA among them is taken
+   * as any other segment rather than as a header that changes the delimiters.
+   *
+   * Given `reused` (an array the caller keeps, empty at first), the k-th segment of every batch is
+   * the same object, pointed at the new text: a batch's segments are then valid only until the next
+   * batch is read. Text read again at once by a reader that keeps no segment allocates little more
+   * than the text that way: a segment object is most of what tokenizing allocates.
+   */
+  static resuming(delimiters: Delimiters, index: number, offset: number, reused?: Segment[]): SegmentScanner {
+    const scanner = new SegmentScanner();
+    scanner.current = delimiters;
+    scanner.started = true;
+    scanner.readsHeaders = false;
+    scanner.count = index - 1;
+    scanner.base = offset;
+    scanner.reused = reused as TokenizedSegment[] | undefined;
+    return scanner;
+  }
 
   /** The delimiters of the interchange being read; undefined before its ISA has been seen. */
   get delimiters(): Delimiters | undefined {
@@ -312,6 +378,11 @@ export class SegmentScanner {
   readBytes(chunk: Uint8Array, final: boolean): Segment[] {
     const [text, highBytes] = latin1(chunk);
     return this.read(text, final, highBytes);
+  }
+
+  /** Reads a chunk of latin1 text whose `highBytes` the caller knows, as `readBytes`. */
+  readLatin1(chunk: string, final: boolean, highBytes: boolean): Segment[] {
+    return this.read(chunk, final, highBytes);
   }
 
   /** Reads a string chunk (the end of the input when `final`), as `readBytes`. */
@@ -396,7 +467,7 @@ export class SegmentScanner {
     let separator = element.charCodeAt(0);
     const length = text.length;
     while (pos < length) {
-      if (text.charCodeAt(pos) === 73 && text.charCodeAt(pos + 1) === 83 && text.charCodeAt(pos + 2) === 65) {
+      if (text.charCodeAt(pos) === 73 && text.charCodeAt(pos + 1) === 83 && text.charCodeAt(pos + 2) === 65 && this.readsHeaders) {
         if (length - pos < ISA_LENGTH + 2 && !final) break;
         delimiters = readDelimiters(text.slice(pos, pos + ISA_LENGTH + 2), {
           segmentIndex: this.count + 1,
@@ -432,9 +503,12 @@ export class SegmentScanner {
           if (idEnd === -1 || idEnd > stop) idEnd = stop;
         }
         const id = segmentId(text, pos, idEnd);
-        this.pending[this.pendingLength++] = fixUtf8
-          ? new Utf8Segment(id, ++this.count, this.base + pos, delimiters!, text, idEnd)
-          : new TokenizedSegment(id, ++this.count, this.base + pos, delimiters!, text, idEnd);
+        if (this.reused !== undefined) this.pending[this.pendingLength++] = this.reuse(fixUtf8, id, this.base + pos, delimiters!, text, idEnd);
+        else {
+          this.pending[this.pendingLength++] = fixUtf8
+            ? new Utf8Segment(id, ++this.count, this.base + pos, delimiters!, text, idEnd)
+            : new TokenizedSegment(id, ++this.count, this.base + pos, delimiters!, text, idEnd);
+        }
       }
       // Line breaks after a terminator are framing.
       pos = skipBlanks(text, next);
@@ -453,6 +527,20 @@ export class SegmentScanner {
         [{ path: `/segments/${this.count + 1}`, message: 'segment too long' }],
       );
     }
+  }
+
+  /** The batch's next segment in the object the previous batches had there, when it is of the right class. */
+  private reuse(fixUtf8: boolean, id: string, offset: number, delimiters: Delimiters, text: string, idEnd: number): TokenizedSegment {
+    const reused = this.reused!;
+    const at = this.pendingLength;
+    const segment = reused[at];
+    if (segment !== undefined && (segment instanceof Utf8Segment) === fixUtf8) {
+      repoint(segment, id, ++this.count, offset, delimiters, text, idEnd);
+      return segment;
+    }
+    const made = fixUtf8 ? new Utf8Segment(id, ++this.count, offset, delimiters, text, idEnd) : new TokenizedSegment(id, ++this.count, offset, delimiters, text, idEnd);
+    reused[at] = made;
+    return made;
   }
 }
 

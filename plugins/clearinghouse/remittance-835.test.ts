@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { parseSegments, transactionSets, type Segment } from '../../connectors/x12/index.js';
+import { buildInterchange, parseSegments, readSegmentBatches, transactionSets, type Segment } from '../../connectors/x12/index.js';
+import { options835, remittance835Body } from '../../connectors/x12/fixtures/synthetic.js';
 import { validateEntity } from '../../core/sdk/index.js';
-import { mapRemittance835 } from './remittance-835.js';
+import { mapRemittance835, Remittance835Builder } from './remittance-835.js';
 
 const FIXTURE = new URL('./fixtures/remittance-835.edi', import.meta.url);
 const SAMPLE = new URL('../../connectors/x12/fixtures/profee.edi', import.meta.url);
@@ -133,6 +135,52 @@ describe('835 to canonical Remittance', () => {
     const [otherSegments] = await sets(other);
     expect(otherSegments![0]!.delimiters).toMatchObject({ element: '|', component: '>', segment: '\n' });
     expect(mapRemittance835(otherSegments!)).toEqual(mapRemittance835(segments!));
+  });
+
+  it('maps a payment read from many small chunks, or from plain segments, to the same Remittance as from one chunk', async () => {
+    // Large enough that its claims are read back in several pieces.
+    const synthetic = buildInterchange({ ...options835(1), lineBreaks: true }, [remittance835Body(1200)]);
+    for (const text of [readFileSync(FIXTURE, 'latin1'), synthetic]) {
+      const bytes = Buffer.from(text, 'latin1');
+      const [whole] = await sets(text);
+      const expected = mapRemittance835(whole!);
+      expect(expected.problems).toEqual([]);
+      const json = JSON.stringify(expected);
+      for (const size of [1, 7, 100, 4096, 65536]) {
+        const parts: Buffer[] = [];
+        for (let at = 0; at < bytes.length; at += size) parts.push(bytes.subarray(at, at + size));
+        const segments: Segment[] = [];
+        for await (const batch of readSegmentBatches(Readable.from(parts))) segments.push(...batch);
+        const set = segments.slice(segments.findIndex((seg) => seg.id === 'ST'), segments.findIndex((seg) => seg.id === 'SE') + 1);
+        const mapped = mapRemittance835(set);
+        expect(mapped).toEqual(expected);
+        // Key order too.
+        expect(JSON.stringify(mapped)).toBe(json);
+      }
+      const [again] = await sets(text);
+      const plain = again!.map((seg, i) => (i % 2 ? { id: seg.id, elements: [...seg.elements], index: seg.index, offset: seg.offset, delimiters: seg.delimiters } : seg));
+      expect(JSON.stringify(mapRemittance835(plain))).toBe(json);
+    }
+  });
+
+  it('reads BPR and TRN wherever they come, after the first claim too', async () => {
+    const text = buildInterchange(options835(1), [remittance835Body(1200)]);
+    const [segments] = await sets(text);
+    const expected = mapRemittance835(segments!);
+    const [moved] = await sets(text);
+    const header = moved!.filter((seg) => seg.id === 'BPR' || seg.id === 'TRN');
+    const rest = moved!.filter((seg) => seg.id !== 'BPR' && seg.id !== 'TRN');
+    const firstClaim = rest.findIndex((seg) => seg.id === 'CLP');
+    expect(mapRemittance835([...rest.slice(0, firstClaim + 1), ...header, ...rest.slice(firstClaim + 1)])).toEqual(expected);
+  });
+
+  it('maps one transaction set per builder: finish() hands the claims over once', async () => {
+    const [segments] = await sets(readFileSync(FIXTURE, 'utf8'));
+    const builder = new Remittance835Builder();
+    for (const segment of segments!) builder.push(segment);
+    expect(builder.finish().remittance!.claimPayments).toHaveLength(4);
+    expect(() => builder.finish()).toThrowError(/finish\(\) has been called/);
+    expect(() => builder.push(segments![0]!)).toThrowError(/finish\(\) has been called/);
   });
 
   it('says what is missing rather than guessing when BPR or TRN is absent', async () => {

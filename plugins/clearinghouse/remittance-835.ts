@@ -1,12 +1,17 @@
 /**
- * 835 Health Care Claim Payment/Advice (005010X221A1) to the canonical Remittance. Pure and
- * single-pass: segments go in one at a time as the tokenizer yields them (a 5,000-claim payment is
- * never held as segments or as a loop tree), one record, or the reasons it cannot be one, comes out.
+ * 835 Health Care Claim Payment/Advice (005010X221A1) to the canonical Remittance. Pure: segments go
+ * in one at a time as the tokenizer yields them, one record, or the reasons it cannot be one, comes
+ * out. A payment's claims (from its first CLP to SE) are held as their bytes, off the heap, and
+ * mapped only when it completes: built as the segments came, a 5,000-claim payment's objects lived
+ * as long as the payment took to read, long enough to be promoted out of the young generation, and
+ * the old one grew to several times what was live before each full collection. Built in one burst
+ * at SE, they are handed over at once and die young in a reader that stores or drops them (finish()
+ * and PlainConstructor say what else that takes).
  *
  * The 835's loops are simple enough to follow with a cursor: N1*PR/N1*PE open 1000A/1000B, CLP
  * opens a claim (2100), SVC a service line (2110); CAS, DTM, REF and AMT belong to whichever is open.
  */
-import { components, element, elementCount, elementNumber, type Segment } from '../../connectors/x12/index.js';
+import { components, element, elementCount, elementNumber, HeldSegments, type Segment } from '../../connectors/x12/index.js';
 import type { EntityData } from '../../core/sdk/index.js';
 
 type Remittance = EntityData<'Remittance'>;
@@ -33,10 +38,29 @@ const SHORT_LIST = 8;
 
 type Party = 'payer' | 'payee' | undefined;
 
+/** What a remittance takes from BPR: BPR04 method, BPR02 amount, BPR16 date (and where BPR was). */
+interface Payment {
+  index: number;
+  method: Remittance['paymentMethod'];
+  amount: number;
+  date: string;
+}
+
+/**
+ * Holders whose payment has been mapped, with their buffers, for the next payments: a reader makes
+ * one builder per payment, and a buffer made per payment would be as much again to allocate and
+ * free. Two, for files read side by side.
+ */
+const spareHolders: HeldSegments[] = [];
+const SPARE_HOLDERS = 2;
+
+const SPENT = 'Remittance835Builder: finish() has been called; a builder maps one transaction set';
+
 /** Builds one Remittance from one 835 transaction set, segment by segment. */
 export class Remittance835Builder {
-  private bpr: Segment | undefined;
-  private trn: Segment | undefined;
+  /** BPR and TRN are read as they come: finish() may replay segments that do not outlive apply(). */
+  private bpr: Payment | undefined;
+  private trn: { traceNumber: string; originator: string } | undefined;
   private firstIndex: number | undefined;
   private productionDate: string | undefined;
   private party: Party;
@@ -44,19 +68,38 @@ export class Remittance835Builder {
   private payerRef: string | undefined;
   private payee: Remittance['payee'] = { name: '' };
   private payeeTaxRef: string | undefined;
-  private readonly claims: ClaimPayment[] = [];
+  private claims: ClaimPayment[] = [];
   private claim: ClaimPayment | undefined;
   private line: LinePayment | undefined;
-  private readonly plb: ProviderAdjustment[] = [];
+  private plb: ProviderAdjustment[] = [];
+  /** The payment's segments from its first CLP on, to be mapped by finish(). */
+  private held: HeldSegments | undefined;
+  private finished = false;
 
   push(segment: Segment): void {
+    if (this.finished) throw new Error(SPENT);
     this.firstIndex ??= segment.index;
+    if (this.held !== undefined) this.held.hold(segment);
+    else if (segment.id === 'CLP') {
+      this.held = spareHolders.pop() ?? new HeldSegments();
+      this.held.hold(segment);
+    } else this.apply(segment);
+  }
+
+  /** Maps one segment into the record, in the order the segments came. */
+  private apply(segment: Segment): void {
     switch (segment.id) {
       case 'BPR':
-        this.bpr = segment;
+        this.bpr = {
+          index: segment.index,
+          method: element(segment, 4) as Remittance['paymentMethod'],
+          amount: amountAt(segment, 2),
+          date: x12Date(element(segment, 16)),
+        };
         return;
       case 'TRN':
-        this.trn ??= segment;
+        // TRN02 trace number, TRN03 originating company (the payer's id when REF*2U is absent).
+        this.trn ??= { traceNumber: element(segment, 2), originator: element(segment, 3) };
         return;
       case 'N1':
         this.openParty(segment);
@@ -104,26 +147,56 @@ export class Remittance835Builder {
     }
   }
 
+  /**
+   * The Remittance, or the reasons there is none. Once: the builder lets go of the claims it hands
+   * over (see below), and a second call, or a push after it, throws rather than answer without them.
+   */
   finish(): MappedRemittance {
+    if (this.finished) throw new Error(SPENT);
+    this.finished = true;
+    const held = this.held;
+    if (held !== undefined) {
+      this.held = undefined;
+      // The lists the claims go into are made now, like the claims: the builder itself has often
+      // lived long enough to be promoted, and an old list (its items, its claims) would be kept
+      // alive by the young generation's remembered set, dead or not, until the next full collection.
+      this.claims = emptyList();
+      this.plb = this.plb.slice();
+      // No segment is kept past apply() (BPR and TRN are read as they come), so the replay may
+      // point the same few segment objects at each batch: they would otherwise be a third of what
+      // the burst allocates, and the more it allocates, the likelier the first claims it makes
+      // outlive two scavenges (and are promoted) before the reader is done with them.
+      for (const batch of held.replayBatches({ reuseSegments: true })) for (const segment of batch) this.apply(segment);
+      held.clear();
+      if (spareHolders.length < SPARE_HOLDERS) spareHolders.push(held);
+    }
+    const mapped = this.mapped();
+    // Nor may the builder, old perhaps, point at what it hands over.
+    this.claims = [];
+    this.plb = [];
+    this.claim = this.line = undefined;
+    return mapped;
+  }
+
+  private mapped(): MappedRemittance {
     const { bpr, trn } = this;
     if (!bpr || !trn) {
       return { problems: [`transaction set at segment ${this.firstIndex ?? '?'}: an 835 needs BPR and TRN`] };
     }
-    const payerId = this.payerRef ?? (element(trn, 3) || undefined);
+    const payerId = this.payerRef ?? (trn.originator || undefined);
     const payee = { ...this.payee };
     if (payee.taxId === undefined && this.payeeTaxRef) payee.taxId = this.payeeTaxRef;
-    const remittance: Remittance = {
-      schemaVersion: '1.0.0',
-      payer: { name: this.payerName, ...(payerId ? { payerId } : {}) },
+    // Made by a constructor, as are the claims (see PlainConstructor): what points at them must
+    // not be allocated old either, or it would keep them alive, dead or not, as the builder would.
+    const remittance = new RemittanceObject(
+      { name: this.payerName, ...(payerId ? { payerId } : {}) },
       payee,
-      paymentMethod: element(bpr, 4) as Remittance['paymentMethod'],
-      paymentAmount: amountAt(bpr, 2),
-      paymentDate: x12Date(element(bpr, 16)),
-      traceNumber: element(trn, 2),
-      ...optional('productionDate', this.productionDate),
-      claimPayments: this.claims,
-      ...(this.plb.length ? { providerAdjustments: this.plb } : {}),
-    };
+      bpr,
+      trn.traceNumber,
+      this.productionDate,
+      this.claims,
+      this.plb.length ? this.plb : undefined,
+    );
     const problems: string[] = [];
     // BPR02 must equal the claim payments less the provider-level adjustments (835 TR3 1.10.2.1).
     const paid = sumCents(this.claims.map((c) => c.paidAmount));
@@ -135,7 +208,7 @@ export class Remittance835Builder {
           `make ${fmt(paid - withheld)}, BPR02 says ${fmt(total)}`,
       );
     }
-    return { remittance, externalId: `${payerId ?? 'unknown-payer'}|${remittance.traceNumber}`, problems };
+    return new MappedObject(remittance, `${payerId ?? 'unknown-payer'}|${remittance.traceNumber}`, problems);
   }
 
   private openParty(n1: Segment): void {
@@ -234,8 +307,7 @@ export class Remittance835Builder {
       // 835 NM1*QC: the patient; NM108 MI = member identification number.
       const name = personName(nm1);
       const memberId = element(nm1, 8) === 'MI' ? element(nm1, 9) : '';
-      // One literal per shape (see setPeriodEnd).
-      claim.patient = memberId ? { name, memberId } : { name };
+      claim.patient = new PatientObject(name, memberId);
     } else if (role === '82' && element(nm1, 8) === 'XX') {
       claim.renderingProviderNpi = element(nm1, 9);
     }
@@ -243,11 +315,17 @@ export class Remittance835Builder {
 }
 
 /**
- * Claim payments and their lines gain properties segment by segment (CAS, NM1, DTM, SVC, AMT…).
- * An object literal holds only the properties it was written with and moves each later one to a
- * separate store, reallocated as it grows; an object made by a constructor has room to spare for
- * them. The constructors' prototype is Object.prototype: what they make are plain objects, with
- * their properties in the same order as the literals would have them.
+ * The records are made by constructors, not literals, for two reasons. Claim payments and their
+ * lines gain properties segment by segment (CAS, NM1, DTM, SVC, AMT…): an object literal holds
+ * only the properties it was written with and moves each later one to a separate store,
+ * reallocated as it grows; an object made by a constructor has room to spare for them. And V8
+ * watches what each literal (and `[]`) makes: once most of it has outlived the young generation,
+ * that literal allocates straight into the old generation, for good. The first payments a process
+ * maps, while its young generation is still small, would decide that for every claim after them,
+ * and the old generation would fill with claims again however young they die. Constructors, and
+ * the builtins that copy arrays, are not watched that way (see listOf). The constructors' prototype
+ * is Object.prototype: what they make are plain objects, their properties in the order the
+ * literals would have them.
  */
 interface PlainConstructor<T, A extends unknown[]> {
   new (...args: A): T;
@@ -277,17 +355,88 @@ const LinePaymentObject = function (this: LinePayment, procedure: LinePayment['p
 } as unknown as PlainConstructor<LinePayment, [LinePayment['procedure'], number, number]>;
 LinePaymentObject.prototype = Object.prototype;
 
+const RemittanceObject = function (
+  this: Remittance,
+  payer: Remittance['payer'],
+  payee: Remittance['payee'],
+  payment: Payment,
+  traceNumber: string,
+  productionDate: string | undefined,
+  claimPayments: ClaimPayment[],
+  providerAdjustments: ProviderAdjustment[] | undefined,
+) {
+  this.schemaVersion = '1.0.0';
+  this.payer = payer;
+  this.payee = payee;
+  this.paymentMethod = payment.method;
+  this.paymentAmount = payment.amount;
+  this.paymentDate = payment.date;
+  this.traceNumber = traceNumber;
+  if (productionDate !== undefined) this.productionDate = productionDate;
+  this.claimPayments = claimPayments;
+  if (providerAdjustments !== undefined) this.providerAdjustments = providerAdjustments;
+} as unknown as PlainConstructor<Remittance, [Remittance['payer'], Remittance['payee'], Payment, string, string | undefined, ClaimPayment[], ProviderAdjustment[] | undefined]>;
+RemittanceObject.prototype = Object.prototype;
+
+const MappedObject = function (this: MappedRemittance, remittance: Remittance, externalId: string, problems: string[]) {
+  this.remittance = remittance;
+  this.externalId = externalId;
+  this.problems = problems;
+} as unknown as PlainConstructor<MappedRemittance, [Remittance, string, string[]]>;
+MappedObject.prototype = Object.prototype;
+
+type Procedure = LinePayment['procedure'];
+type Name = NonNullable<ClaimPayment['patient']>['name'];
+type Period = NonNullable<ClaimPayment['servicePeriod']>;
+
+const AdjustmentObject = function (this: Adjustment, group: Adjustment['group'], reasonCode: string, amount: number) {
+  this.group = group;
+  this.reasonCode = reasonCode;
+  this.amount = amount;
+} as unknown as PlainConstructor<Adjustment, [Adjustment['group'], string, number]>;
+AdjustmentObject.prototype = Object.prototype;
+
+const ProcedureObject = function (this: Procedure, code: string) {
+  this.code = code;
+} as unknown as PlainConstructor<Procedure, [string]>;
+ProcedureObject.prototype = Object.prototype;
+
+const NameObject = function (this: Name, family: string, given: string[] | undefined, suffix: string) {
+  this.family = family;
+  if (given !== undefined) this.given = given;
+  if (suffix) this.suffix = suffix;
+} as unknown as PlainConstructor<Name, [string, string[] | undefined, string]>;
+NameObject.prototype = Object.prototype;
+
+const PatientObject = function (this: NonNullable<ClaimPayment['patient']>, name: Name, memberId: string) {
+  this.name = name;
+  if (memberId) this.memberId = memberId;
+} as unknown as PlainConstructor<NonNullable<ClaimPayment['patient']>, [Name, string]>;
+PatientObject.prototype = Object.prototype;
+
+const StartFirst = function (this: Period, start: string | undefined, end: string | undefined) {
+  this.start = start;
+  if (end !== undefined) this.end = end;
+} as unknown as PlainConstructor<Period, [string | undefined, string | undefined]>;
+StartFirst.prototype = Object.prototype;
+
+const EndFirst = function (this: Period, end: string | undefined, start: string | undefined) {
+  this.end = end;
+  if (start !== undefined) this.start = start;
+} as unknown as PlainConstructor<Period, [string | undefined, string | undefined]>;
+EndFirst.prototype = Object.prototype;
+
 /**
  * Sets one end of the claim's statement period, keys in the order the DTMs came. The period is
- * remade as one literal with both keys rather than grown: an object given a key after it was made
- * holds it in a separate, larger store, and a payment keeps thousands of these until it completes.
+ * remade with both keys rather than grown: an object given a key after it was made holds it in a
+ * separate, larger store, and a remittance holds thousands of these.
  */
 function setPeriodEnd(claim: ClaimPayment, side: 'start' | 'end', date: string): void {
   const period = claim.servicePeriod;
-  if (period === undefined) claim.servicePeriod = side === 'start' ? { start: date } : { end: date };
+  if (period === undefined) claim.servicePeriod = side === 'start' ? new StartFirst(date, undefined) : new EndFirst(date, undefined);
   else if (period[side] !== undefined) period[side] = date;
-  else if (side === 'start') claim.servicePeriod = { end: period.end, start: date };
-  else claim.servicePeriod = { start: period.start, end: date };
+  else if (side === 'start') claim.servicePeriod = new EndFirst(period.end, date);
+  else claim.servicePeriod = new StartFirst(period.start, date);
 }
 
 /** Maps the segments of one 835 transaction set (ST to SE). */
@@ -302,15 +451,39 @@ function addRemark(target: { remarkCodes?: string[] }, code: string): void {
 }
 
 /**
+ * Lists of one and two items, copied from these by slice() rather than written as literals (see
+ * PlainConstructor); Array.of, which V8 does not watch either, takes several times as long.
+ */
+const ONE: unknown[] = [undefined];
+const TWO: unknown[] = [undefined, undefined];
+
+function emptyList<T>(): T[] {
+  return ONE.slice(0, 0) as T[];
+}
+
+function listOf<T>(item: T): T[] {
+  const list = ONE.slice() as T[];
+  list[0] = item;
+  return list;
+}
+
+function listOf2<T>(first: T, second: T): T[] {
+  const list = TWO.slice() as T[];
+  list[0] = first;
+  list[1] = second;
+  return list;
+}
+
+/**
  * The list with one more item. Short lists are copied to their exact size: `[]` then push would
- * reserve room for 17 items, in each of the claims and lines a payment holds until it completes.
- * The list is always replaced in place, so the record's key order is the order items first came.
+ * reserve room for 17 items, in each of the thousands of claims and lines a remittance holds. The
+ * list is always replaced in place, so the record's key order is the order items first came.
  */
 function withItem<T>(list: T[] | undefined, item: T): T[] {
-  if (list === undefined) return [item];
+  if (list === undefined) return listOf(item);
   // The usual second item (a claim's second line, a line's second adjustment) without concat's temporary array.
-  if (list.length === 1) return [list[0]!, item];
-  if (list.length < SHORT_LIST) return list.concat([item]);
+  if (list.length === 1) return listOf2(list[0]!, item);
+  if (list.length < SHORT_LIST) return list.concat(listOf(item));
   list.push(item);
   return list;
 }
@@ -325,13 +498,13 @@ function addCas(target: { adjustments?: Adjustment[] }, cas: Segment): void {
   for (let i = 2; i <= last; i += 3) {
     const reasonCode = element(cas, i);
     if (!reasonCode) continue;
-    const adjustment: Adjustment = { group, reasonCode, amount: amountAt(cas, i + 1) };
+    const adjustment = new AdjustmentObject(group, reasonCode, amountAt(cas, i + 1));
     const quantity = element(cas, i + 2);
     if (quantity) adjustment.quantity = Number(quantity);
     list = withItem(list, adjustment);
   }
   // A CAS without a reason still opens the list, as it always has.
-  target.adjustments = list ?? [];
+  target.adjustments = list ?? emptyList();
 }
 
 /** PLB01 provider, PLB02 fiscal period date, then up to six (reason:reference, amount) pairs. */
@@ -360,12 +533,12 @@ function procedure(svc: Segment, composite: string): LinePayment['procedure'] {
   // Qualifier and code only, the usual case: no need to split. A code remembered for the same
   // composite is the same text if it has the same length (another interchange may split it elsewhere).
   if (second === -1) {
-    if (first === -1) return { code: '' };
+    if (first === -1) return new ProcedureObject('');
     const known = codes.get(composite);
-    return { code: known !== undefined && known.length === composite.length - first - 1 ? known : shared(codes, composite, composite.slice(first + 1)) };
+    return new ProcedureObject(known !== undefined && known.length === composite.length - first - 1 ? known : shared(codes, composite, composite.slice(first + 1)));
   }
   const parts = components(composite, svc.delimiters);
-  const result: LinePayment['procedure'] = { code: parts[1] ?? '' };
+  const result = new ProcedureObject(parts[1] ?? '');
   if (parts.length > 2) {
     const modifiers = parts.slice(2, 6).filter(Boolean);
     if (modifiers.length) result.modifiers = modifiers;
@@ -374,15 +547,14 @@ function procedure(svc: Segment, composite: string): LinePayment['procedure'] {
   return result;
 }
 
-/** NM103 family, NM104-05 given, NM107 suffix; each shape one literal (see setPeriodEnd). */
+/** NM103 family, NM104-05 given, NM107 suffix: a name gets only the keys it has, in that order. */
 function personName(nm1: Segment): NonNullable<ClaimPayment['patient']>['name'] {
   const family = element(nm1, 3);
   const first = element(nm1, 4);
   const middle = element(nm1, 5);
   const suffix = element(nm1, 7);
-  if (!first && !middle) return suffix ? { family, suffix } : { family };
-  const given = first && middle ? [first, middle] : [first || middle];
-  return suffix ? { family, given, suffix } : { family, given };
+  if (!first && !middle) return new NameObject(family, undefined, suffix);
+  return new NameObject(family, first && middle ? listOf2(first, middle) : listOf(first || middle), suffix);
 }
 
 /**
