@@ -9,8 +9,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, platform, arch, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../core/runtime/compiled-hub.js';
 import type { BenchRow } from './types.js';
 
 type Benchmark = () => Promise<BenchRow[]>;
@@ -72,7 +72,8 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(`\n${table(rows)}\n`);
   if (failures.length) process.stdout.write(`failed: ${failures.map((f) => f.benchmark).join(', ')}\n`);
 
-  const resultsDir = join(dirname(fileURLToPath(import.meta.url)), 'results');
+  // The project's bench/results, whether the bench runs compiled (from dist/) or from its sources.
+  const resultsDir = join(PROJECT_ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, 'latest.json');
   const results = { runAt: new Date().toISOString(), machine, benchmarks: selected, rows: rows.map((r) => ({ ...r, ratio: ratio(r) })), failures };
