@@ -5,14 +5,13 @@
 import { staleBuild } from './build-layout.js';
 
 const stale = staleBuild();
-let root = '../dist';
 if (stale !== undefined) {
   const { register } = await import('tsx/esm/api');
   register();
-  root = '..';
   if (process.argv[2] === 'start') process.stderr.write(`hub: running the TypeScript sources (${stale}); \`npm run build\` runs the compiled hub\n`);
 }
-const module = (path) => import(new URL(`${root}/${path}${stale === undefined ? '.js' : '.ts'}`, import.meta.url).href);
+const [root, extension] = stale === undefined ? ['../dist', '.js'] : ['..', '.ts'];
+const module = (path) => import(new URL(`${root}/${path}${extension}`, import.meta.url).href);
 const { main } = await module('core/cli/main');
 const { builtinPlugins } = await module('plugins/index');
 const { x12Mappers } = await module('plugins/clearinghouse/mappers');

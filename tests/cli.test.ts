@@ -21,6 +21,14 @@ function hub(args: string[], cwd = work) {
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+/** A config file from its lines; the tests' assertions name those lines by number. */
+function writeYaml(file: string, lines: string[]): void {
+  writeFileSync(file, [...lines, ''].join('\n'));
+}
+
+/** Lines 1-4 of a test config: one tenant, then the connectors that follow. */
+const ONE_TENANT = ['tenants:', '  - id: riverside', '    name: Riverside', 'connectors:'];
+
 describe('hub CLI', () => {
   it('validate says OK for the shipped config', () => {
     const r = hub(['validate', 'config/hub.yaml']);
@@ -31,20 +39,7 @@ describe('hub CLI', () => {
 
   it('validate lists every problem with file:line:column and exits 1', () => {
     const file = join(work, 'broken.yaml');
-    writeFileSync(
-      file,
-      [
-        'tenants:',
-        '  - id: riverside',
-        '    name: Riverside',
-        'connectors:',
-        '  - id: riverside-drop',
-        '    tenant: lakeside',
-        '    plugin: no-such-plugin',
-        '    schedule: { every: soon }',
-        '',
-      ].join('\n'),
-    );
+    writeYaml(file, [...ONE_TENANT, '  - id: riverside-drop', '    tenant: lakeside', '    plugin: no-such-plugin', '    schedule: { every: soon }']);
     const r = hub(['validate', file]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/broken\.yaml:6:\d+.*tenant/);
@@ -113,21 +108,7 @@ describe('hub CLI', () => {
         ].join('\n'),
       );
       const file = join(dir, 'hub.yaml');
-      writeFileSync(
-        file,
-        [
-          'tenants:',
-          '  - id: riverside',
-          '    name: Riverside',
-          'connectors:',
-          '  - id: acme',
-          '    tenant: riverside',
-          '    plugin: ./acme-check',
-          '    config:',
-          '      baseUrl: http://acme.example',
-          '',
-        ].join('\n'),
-      );
+      writeYaml(file, [...ONE_TENANT, '  - id: acme', '    tenant: riverside', '    plugin: ./acme-check', '    config:', '      baseUrl: http://acme.example']);
       const r = hub(['validate', file]);
       expect(r.code).toBe(1);
       // Placed at the field itself: the hub recognised the plugin's ConfigurationError as its own
