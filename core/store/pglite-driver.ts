@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ConfigurationError } from '../errors.js';
 import { lockDataDir } from './pglite-lock.js';
@@ -44,14 +46,14 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
     unlock = lockDataDir(dataDir);
   }
   try {
+    if (dataDir && !existsSync(join(dataDir, 'PG_VERSION'))) {
+      // A new cluster is made by initdb inside the worker's WebAssembly memory, which never shrinks:
+      // about 400 MB more, for as long as the hub runs, than the same cluster opened afresh. So a
+      // worker of its own makes it and closes it, and the store opens it in another.
+      await (await startWorker({ dataDir, initializeOnly: true })).terminate();
+    }
     const snapshot = options.snapshot ? await options.snapshot.arrayBuffer() : undefined;
-    const worker = new Worker(WORKER_URL, { workerData: { dataDir, snapshot }, transferList: snapshot ? [snapshot] : [] });
-    await new Promise<void>((resolve, reject) => {
-      worker.once('message', (message: { ready: boolean; error?: WorkerError }) =>
-        message.ready ? resolve() : reject(toError(message.error!)),
-      );
-      worker.once('error', reject);
-    });
+    const worker = await startWorker({ dataDir, snapshot }, snapshot ? [snapshot] : []);
     return new PgliteDriver(worker, dataDir ? `pglite:${dataDir}` : 'pglite:memory', unlock);
   } catch (error) {
     unlock();
@@ -61,6 +63,24 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
       { cause: error },
     );
   }
+}
+
+/** A PGlite worker, once its database is open (or, with `initializeOnly`, made and closed again). */
+async function startWorker(
+  workerData: { dataDir?: string; snapshot?: ArrayBuffer; initializeOnly?: boolean },
+  transferList: ArrayBuffer[] = [],
+): Promise<Worker> {
+  const worker = new Worker(WORKER_URL, { workerData, transferList });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', (message: { ready: boolean; error?: WorkerError }) => (message.ready ? resolve() : reject(toError(message.error!))));
+      worker.once('error', reject);
+    });
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+  return worker;
 }
 
 class PgliteDriver implements PgliteSqlDriver {

@@ -19,6 +19,8 @@ try {
   db = workerData.snapshot
     ? await PGlite.create({ loadDataDir: new Blob([workerData.snapshot]) })
     : await PGlite.create(workerData.dataDir);
+  // Making a new cluster, for another worker to open: closed cleanly before the thread is stopped.
+  if (workerData.initializeOnly) await db.close();
   parentPort.postMessage({ ready: true });
 } catch (error) {
   parentPort.postMessage({ ready: false, error: describe(error) });
