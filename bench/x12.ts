@@ -11,7 +11,7 @@
  * whose cost alone has a row of its own.
  *
  *   npm run bench -- x12                 (BENCH_X12_MB=100 sets the large file's size,
- *                                         BENCH_X12_RUNS=3 the runs each figure is the best of)
+ *                                         BENCH_X12_RUNS=3 the rounds each figure comes from)
  */
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
