@@ -503,12 +503,10 @@ export class SegmentScanner {
           if (idEnd === -1 || idEnd > stop) idEnd = stop;
         }
         const id = segmentId(text, pos, idEnd);
-        if (this.reused !== undefined) this.pending[this.pendingLength++] = this.reuse(fixUtf8, id, this.base + pos, delimiters!, text, idEnd);
-        else {
-          this.pending[this.pendingLength++] = fixUtf8
-            ? new Utf8Segment(id, ++this.count, this.base + pos, delimiters!, text, idEnd)
-            : new TokenizedSegment(id, ++this.count, this.base + pos, delimiters!, text, idEnd);
-        }
+        this.pending[this.pendingLength++] =
+          this.reused !== undefined
+            ? this.reuse(fixUtf8, id, this.base + pos, delimiters!, text, idEnd)
+            : newSegment(fixUtf8, id, ++this.count, this.base + pos, delimiters!, text, idEnd);
       }
       // Line breaks after a terminator are framing.
       pos = skipBlanks(text, next);
@@ -538,10 +536,15 @@ export class SegmentScanner {
       repoint(segment, id, ++this.count, offset, delimiters, text, idEnd);
       return segment;
     }
-    const made = fixUtf8 ? new Utf8Segment(id, ++this.count, offset, delimiters, text, idEnd) : new TokenizedSegment(id, ++this.count, offset, delimiters, text, idEnd);
+    const made = newSegment(fixUtf8, id, ++this.count, offset, delimiters, text, idEnd);
     reused[at] = made;
     return made;
   }
+}
+
+/** A segment of the class its chunk calls for: decoding its elements from UTF-8, or not. */
+function newSegment(fixUtf8: boolean, id: string, index: number, offset: number, delimiters: Delimiters, text: string, idEnd: number): TokenizedSegment {
+  return fixUtf8 ? new Utf8Segment(id, index, offset, delimiters, text, idEnd) : new TokenizedSegment(id, index, offset, delimiters, text, idEnd);
 }
 
 /** The segment id from its 2 or 3 characters (or more, rarely), one string per id. */
@@ -578,17 +581,17 @@ function latin1(chunk: Uint8Array): [string, boolean] {
   return [buffer.toString('latin1'), !isAscii(buffer)];
 }
 
-/**
- * Past any line breaks from `pos`. Never reads past the end of the text: a read out of bounds (NaN)
- * at the end of each chunk would throw the scanner's optimized code away, and a small file ends
- * its only chunk on every call.
- */
 /** A JavaScript string as the scanner's latin1 text (its UTF-8 bytes, one character each), and whether any is above 0x7F. */
 function latin1Text(chunk: string): [string, boolean] {
   const nonAscii = NON_ASCII.test(chunk);
   return [nonAscii ? Buffer.from(chunk, 'utf8').toString('latin1') : chunk, nonAscii];
 }
 
+/**
+ * Past any line breaks from `pos`. Never reads past the end of the text: a read out of bounds (NaN)
+ * at the end of each chunk would throw the scanner's optimized code away, and a small file ends
+ * its only chunk on every call.
+ */
 function skipBlanks(text: string, pos: number): number {
   const length = text.length;
   while (pos < length) {

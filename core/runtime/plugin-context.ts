@@ -101,10 +101,10 @@ export function createPluginContext(options: PluginContextOptions): PluginContex
     if (result.changes.length && options.onCommit) await options.onCommit(result);
   };
 
-  /** Stages a record that failed, with its reasons, for a person to review. */
   /** Whether the staged records should be committed now (see `batchSize` and `batchItems`). */
   const batchFull = (): boolean => records.length + rejects.length >= batchSize || stagedItems >= batchItems;
 
+  /** Stages a record that failed, with its reasons, for a person to review. */
   const keepReject = (type: string, data: unknown, reasons: string[], ref: Partial<ExternalRef> | undefined, tenantId = tenant.id): void => {
     rejects.push({
       tenant: tenantId,
