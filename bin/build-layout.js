@@ -1,7 +1,7 @@
 // What bin/build.js compiles and where, and whether what it compiled is still current: shared by
 // the build and by bin/hub.js, which runs the compiled hub only when it is.
 import { readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -16,6 +16,11 @@ const BUILD_INPUTS = ['tsconfig.json', 'bin/build.js', 'bin/build-layout.js'];
 /** A module of the hub: TypeScript, not a test nor a declaration file. */
 export function isCompiledSource(file) {
   return file.endsWith('.ts') && !file.endsWith('.test.ts') && !file.endsWith('.d.ts');
+}
+
+/** A file the modules read beside themselves (migrations, the PGlite worker, fixtures), copied as it is. */
+export function isAsset(file) {
+  return !file.endsWith('.ts') && !file.endsWith('.md') && !relative(ROOT, file).startsWith(join('bench', 'results'));
 }
 
 export function filesUnder(folder) {
@@ -40,7 +45,8 @@ export function staleBuild() {
   }
   for (const folder of COMPILED_FOLDERS) {
     for (const file of filesUnder(join(ROOT, folder))) {
-      if (isCompiledSource(file) && statSync(file).mtimeMs > built) return `${file.slice(ROOT.length + 1)} changed after the last build`;
+      // A copied file changed since counts as much as a source: dist/ holds the old copy.
+      if ((isCompiledSource(file) || isAsset(file)) && statSync(file).mtimeMs > built) return `${file.slice(ROOT.length + 1)} changed after the last build`;
     }
   }
   return undefined;

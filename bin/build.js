@@ -8,7 +8,7 @@
 import { copyFile, mkdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
-import { BUILT_STAMP, COMPILED_FOLDERS, DIST, ROOT, filesUnder, isCompiledSource } from './build-layout.js';
+import { BUILT_STAMP, COMPILED_FOLDERS, DIST, ROOT, filesUnder, isAsset, isCompiledSource } from './build-layout.js';
 
 const started = performance.now();
 const startedAt = new Date();
@@ -50,11 +50,6 @@ await replaceDist(next);
 if (!process.argv.includes('--quiet')) {
   const ms = Math.round(performance.now() - started);
   process.stdout.write(`built ${sources.length} modules and ${assets.length} files into ${relative(process.cwd(), DIST) || DIST}/ in ${ms} ms\n`);
-}
-
-/** Files the modules read beside themselves; not the docs, nor the bench's own results. */
-function isAsset(file) {
-  return !file.endsWith('.ts') && !file.endsWith('.md') && !relative(ROOT, file).startsWith(join('bench', 'results'));
 }
 
 /** Puts the new build in dist/'s place; another build finishing at the same moment just goes first. */
